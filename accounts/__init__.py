@@ -1,0 +1,1 @@
+"""Accounts: users, authentication, profiles, preferences, avatars, body metrics, friendships."""

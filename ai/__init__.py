@@ -1,0 +1,1 @@
+"""AI coach: providers, the safety validator, recommendations, generation and chat."""

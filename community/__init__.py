@@ -1,0 +1,1 @@
+"""Community: activities, feed ranking, likes, comments, reports, challenges, notifications."""

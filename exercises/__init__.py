@@ -1,0 +1,1 @@
+"""Exercise library: exercises, muscles, equipment, ratings, moderation and search."""

@@ -1,0 +1,1 @@
+"""Shared API plumbing: the error envelope, pagination, parsing, throttles, permissions, schema."""

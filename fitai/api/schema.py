@@ -1,0 +1,56 @@
+"""OpenAPI generation: every operation documents the error statuses it can answer (API.md)."""
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from rest_framework.permissions import AllowAny
+
+from fitai.api.serializers import ErrorEnvelopeSerializer
+
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+_DESCRIPTIONS = {
+    "400": "Invalid input or malformed JSON.",
+    "401": "Missing, invalid or expired credentials.",
+    "403": "Authenticated but not allowed.",
+    "404": "Not found, or not visible to you.",
+    "413": "The request body is too large.",
+    "415": "Unsupported media type.",
+    "429": "Throttled; see the Retry-After header.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Add the error envelope for each status the view's configuration makes possible."""
+
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_statuses():
+            if code not in responses:
+                response = self._get_response_for_code(ErrorEnvelopeSerializer, code, direction=direction)
+                response["description"] = _DESCRIPTIONS[code]
+                responses[code] = response
+        return responses
+
+    def _error_statuses(self) -> list[str]:
+        view = self.view
+        has_parameters = bool(self._get_parameters())
+        has_body = self.method in _BODY_METHODS
+        is_authenticated = bool(getattr(view, "authentication_classes", ()))
+        is_open = all(issubclass(p, AllowAny) for p in getattr(view, "permission_classes", ()))
+        statuses = []
+        if has_body or has_parameters:
+            statuses.append("400")
+        if is_authenticated:
+            # Even an anonymous endpoint refuses a bad bearer token.
+            statuses.append("401")
+            if not is_open or has_body:
+                statuses.append("403")
+        if "{" in self.path or (self.method == "GET" and self._is_list_view()):
+            statuses.append("404")
+        if has_body:
+            statuses += ["413", "415"]
+        if getattr(view, "throttle_classes", ()):
+            statuses.append("429")
+        return statuses

@@ -1,0 +1,49 @@
+"""Server-rendered pages of the platform itself, and the error pages (JSON under `/api/`)."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import requires_csrf_token
+
+from fitai.errors import error_payload
+from fitai.middleware import API_PREFIX
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "home.html")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, template: str) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(error_payload(code, message), status=status)
+    return render(request, template, {"status": status, "message": message}, status=status)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "not_found", "Not found.", "errors/404.html")
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "bad_request", "The request was malformed.", "errors/400.html")
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "permission_denied", "You may not do this.", "errors/403.html")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No template context processors here: the failure may be in one of them.
+    if _wants_json(request):
+        return JsonResponse(error_payload("server_error", "Something went wrong on our side."), status=500)
+    return HttpResponse(
+        "<!doctype html><title>FitAI: server error</title><h1>Something went wrong on our side.</h1>",
+        status=500,
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(request, 403, "csrf_failed", "The form expired or came from elsewhere.", "errors/403.html")

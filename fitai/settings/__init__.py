@@ -1,0 +1,1 @@
+"""Settings for FitAI: `base` reads the environment, `production` hardens it, `test` speeds it up."""

@@ -1,0 +1,36 @@
+"""The composition root: every app's routes, the API schema and docs, health, metrics and admin.
+
+API routes have no trailing slash; `fitai.middleware` lets clients add one.
+"""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from fitai import health, pages
+from fitai.api.views import ApiRootApi, PingApi
+
+admin.site.site_header = "FitAI administration"
+admin.site.site_title = "FitAI admin"
+admin.site.index_title = "Trainers and moderators"
+
+api_v1 = [
+    path("ping", PingApi.as_view(), name="ping"),
+]
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("api/v1", ApiRootApi.as_view(), name="api-root"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("", include("django_prometheus.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = pages.bad_request
+handler403 = pages.permission_denied
+handler404 = pages.page_not_found
+handler500 = pages.server_error

@@ -1,0 +1,1 @@
+"""Progress: body check-ins and photos, goals and milestones, analytics aggregates, export."""

@@ -1,0 +1,1 @@
+"""Workout programs: days, exercises and set prescriptions; favourites, ratings, forks."""

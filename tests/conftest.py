@@ -1,0 +1,69 @@
+"""Fixtures shared by the whole suite."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters and cached reads must not leak from one test into the next."""
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def auth_client(db):
+    """`auth_client(user)` → an APIClient sending that user's real JWT access token."""
+
+    def make(user=None) -> APIClient:
+        user = user or UserFactory()
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        client.user = user
+        return client
+
+    return make
+
+
+STACK = os.environ.get("FITAI_STACK") == "1"
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def pytest_report_header(config) -> list[str]:
+    """Say which real services this run uses, so CI output shows it."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return [
+        f"FitAI {'stack' if STACK else 'embedded'} mode: database={database['ENGINE'].rsplit('.', 1)[-1]}"
+        f" cache={settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]}"
+        f" channel_layer={settings.CHANNEL_LAYERS['default']['BACKEND'].rsplit('.', 1)[-1]}"
+        f" broker={settings.CELERY_BROKER_URL or 'none (eager)'}"
+    ]
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """End-to-end tests need the real stack: they run under `make test-stack` only."""
+    skip = pytest.mark.skip(reason="end-to-end: run with `make test-stack` (FITAI_STACK=1)")
+    for item in items:
+        if E2E_DIR in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
+            if not STACK:
+                item.add_marker(skip)

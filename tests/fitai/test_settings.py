@@ -1,0 +1,112 @@
+"""Settings come from the environment: embedded defaults, real services when configured, production hardening.
+
+Each case starts a fresh interpreter, because settings are read once at start-up.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "x7#Qp!vR2@mZ9^kL4&nB8*wT6(yH1)sD3-fG5+jK0=cV7_uE2~aS9!oP4?iM6%lN8"
+PROBE = """
+import json
+from django.conf import settings
+print(json.dumps({
+    "db": settings.DATABASES["default"]["ENGINE"],
+    "db_name": str(settings.DATABASES["default"]["NAME"]),
+    "cache": settings.CACHES["default"]["BACKEND"],
+    "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"],
+    "eager": settings.CELERY_TASK_ALWAYS_EAGER,
+    "broker": settings.CELERY_BROKER_URL,
+    "storage": settings.STORAGES["default"]["BACKEND"],
+    "email": settings.EMAIL_BACKEND,
+    "rates": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+    "debug": settings.DEBUG,
+}))
+"""
+CONFIG_VARS = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "AWS_STORAGE_BUCKET_NAME",
+    "EMAIL_URL",
+    "DJANGO_ENV",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "FITAI_THROTTLE_RATES",
+    "DEBUG",
+    "DJANGO_SETTINGS_MODULE",
+)
+
+
+def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in CONFIG_VARS}
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+    )
+
+
+def settings_seen(**env: str) -> dict:
+    code = "import django; from fitai.bootstrap import use_default_settings; use_default_settings(); " + PROBE
+    result = run(["-c", code], **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_embedded_defaults_need_nothing_but_python():
+    seen = settings_seen()
+    assert seen["db"] == "django.db.backends.sqlite3"
+    assert seen["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert seen["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert seen["eager"] is True
+    assert seen["storage"] == "django.core.files.storage.FileSystemStorage"
+    assert seen["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert seen["debug"] is False
+
+
+def test_environment_switches_each_part_to_the_real_service():
+    seen = settings_seen(
+        DATABASE_URL="postgres://fitai:pw@db.internal:5432/fitai",
+        REDIS_URL="redis://cache.internal:6379/0",
+        AWS_STORAGE_BUCKET_NAME="fitai-media",
+        EMAIL_URL="smtp+tls://mailer:pw@smtp.internal:587",
+    )
+    assert seen["db"] == "django.db.backends.postgresql"
+    assert seen["db_name"] == "fitai"
+    assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert seen["layer"] == "channels_redis.core.RedisChannelLayer"
+    assert seen["eager"] is False
+    assert seen["broker"] == "redis://cache.internal:6379/0"
+    assert seen["storage"] == "storages.backends.s3.S3Storage"
+    assert seen["email"] == "django.core.mail.backends.smtp.EmailBackend"
+
+
+def test_throttle_rates_are_overridden_scope_by_scope():
+    rates = settings_seen(FITAI_THROTTLE_RATES="anon=1000/min,login=50/min")["rates"]
+    assert rates["anon"] == "1000/min"
+    assert rates["login"] == "50/min"
+    assert rates["register"] == "10/hour"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_secrets(missing):
+    env = {"DJANGO_ENV": "production", "SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "fitai.example.com"}
+    del env[missing]
+    result = run(["manage.py", "check"], **env)
+    assert result.returncode != 0
+    assert f"{missing} must be set" in result.stderr
+
+
+def test_production_passes_the_deploy_check_without_warnings():
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_ENV="production",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="fitai.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
