@@ -11,7 +11,7 @@ STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fitai
 STACK_REDIS_URL ?= redis://127.0.0.1:6379/9
 PYTEST_ARGS ?=
 
-.PHONY: run test test-stack lint fmt migrate superuser seed install clean
+.PHONY: run test test-stack chromium lint fmt migrate superuser seed install clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,13 @@ superuser: migrate
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-stack: $(STAMP)
+test-stack: $(STAMP) chromium
 	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(STACK_REDIS_URL) FITAI_STACK=1 \
 			$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's Chromium; install it when it is missing (needs root, as in CI).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -q && apt-get install -y -q chromium; }
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

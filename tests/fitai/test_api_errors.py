@@ -5,6 +5,7 @@ import json
 import logging
 
 import pytest
+from django.test import Client
 from django_guid.log_filters import CorrelationId
 
 from tests.factories import UserFactory
@@ -167,3 +168,18 @@ def test_unexpected_exception_is_500_without_internals_and_logged_with_request_i
     log = stream.getvalue()
     assert log.startswith("req-1234 Unhandled error in FailingApi")
     assert "RuntimeError: secret internal detail" in log
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/api/v1/_probe/plain-django", "application/json"), ("/_probe/broken-page", "text/html")],
+)
+def test_crashes_outside_drf_answer_500_without_internals(path, content_type):
+    client = Client(raise_request_exception=False)
+    response = client.get(path)
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith(content_type)
+    assert b"page internals" not in response.content
+    assert b"Traceback" not in response.content
+    if content_type == "application/json":
+        assert response.json()["error"]["code"] == "server_error"

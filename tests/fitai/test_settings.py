@@ -110,3 +110,20 @@ def test_production_passes_the_deploy_check_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_logs_are_json_lines_with_the_request_id():
+    code = (
+        "from fitai.bootstrap import use_default_settings; use_default_settings(); import django; "
+        "django.setup(); import logging; from django_guid import set_guid; set_guid('req-77'); "
+        "logging.getLogger('fitai.api').warning('hello %s', 'there')"
+    )
+    result = run(
+        ["-c", code], DJANGO_ENV="production", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="fitai.example.com"
+    )
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["message"] == "hello there"
+    assert line["level"] == "WARNING"
+    assert line["request_id"] == "req-77"
+    assert line["name"] == "fitai.api"

@@ -55,6 +55,10 @@ class ThrottledApi(APIView):
         return Response({"ok": True})
 
 
+def broken_page(request):
+    raise RuntimeError("page internals")
+
+
 class UserCardSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
@@ -83,4 +87,6 @@ urlpatterns = [
     path("api/v1/_probe/throttled", ThrottledApi.as_view()),
     path("api/v1/_probe/users", UsersPageApi.as_view()),
     path("api/v1/_probe/users-cursor", UsersCursorApi.as_view()),
+    path("api/v1/_probe/plain-django", broken_page),
+    path("_probe/broken-page", broken_page),
 ]
