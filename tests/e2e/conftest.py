@@ -203,26 +203,19 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser build)."""
+@pytest.fixture
+def page(monkeypatch):
+    """A page in Debian's headless Chromium driven by Playwright (never a downloaded browser).
+
+    Playwright's sync API runs an event loop in this thread until it stops, so it lives only as
+    long as one test; the ORM calls around it are still plain calls from one thread.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test-stack` installs Debian's chromium package")
-    # Playwright's sync API keeps an event loop running in this thread; the ORM calls the
-    # tests make around it are still plain synchronous calls from one thread.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context()
-    page = context.new_page()
-    yield page
-    context.close()
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser.new_context().new_page()
+        browser.close()
