@@ -16,23 +16,24 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith(API_PREFIX)
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, template: str) -> HttpResponse:
+def _error(request: HttpRequest, status: int, code: str, title: str, message: str) -> HttpResponse:
     if _wants_json(request):
         return JsonResponse(error_payload(code, message), status=status)
-    return render(request, template, {"status": status, "message": message}, status=status)
+    context = {"status": status, "title": title, "message": message}
+    return render(request, "errors/error.html", context, status=status)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "not_found", "Not found.", "errors/404.html")
+    return _error(request, 404, "not_found", "Page not found", "Not found.")
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "bad_request", "The request was malformed.", "errors/400.html")
+    return _error(request, 400, "bad_request", "Bad request", "The request was malformed.")
 
 
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, "permission_denied", "You may not do this.", "errors/403.html")
+    return _error(request, 403, "permission_denied", "Not allowed", "You may not do this.")
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -46,4 +47,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    return _error(request, 403, "csrf_failed", "The form expired or came from elsewhere.", "errors/403.html")
+    return _error(
+        request,
+        403,
+        "csrf_failed",
+        "Not allowed",
+        "The form expired or came from elsewhere. Reload and try again.",
+    )
