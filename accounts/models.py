@@ -1,5 +1,9 @@
-"""The user account. People log in with their e-mail (or username); URLs carry `public_id` only."""
+"""Accounts: the user, the tokens mailed to them, their login sessions and their linked identities.
 
+People log in with their e-mail or username; URLs and tokens carry `public_id`, never the pk.
+"""
+
+import hashlib
 import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -40,6 +44,10 @@ class User(AbstractUser):
         help_text="Public handle shown in the community.",
         error_messages={"unique": "That username is taken."},
     )
+    email_verified = models.BooleanField(
+        default=False, help_text="Set when the user follows the link mailed to their current address."
+    )
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -59,3 +67,91 @@ class User(AbstractUser):
     def clean(self) -> None:
         super().clean()
         self.email = normalize_email(self.email)
+
+
+def token_digest(raw: str) -> str:
+    """Tokens are stored as their SHA-256 digest: a database leak reveals no usable link."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class AccountToken(models.Model):
+    """A single-use secret mailed to the user to verify an address or reset a password."""
+
+    class Purpose(models.TextChoices):
+        VERIFY_EMAIL = "verify_email", "Verify e-mail"
+        RESET_PASSWORD = "reset_password", "Reset password"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="account_tokens")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    digest = models.CharField(max_length=64, unique=True)
+    email = models.EmailField(help_text="The address the token was sent to; verification applies to it only.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "purpose"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} for {self.user}"
+
+
+class TokenFamily(models.Model):
+    """One login: the chain of refresh tokens it rotates through.
+
+    Only the newest refresh token of the chain (`current_jti`) may be used. Presenting an older
+    one means a token was copied, so the whole chain is revoked and that login must start again.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="token_families")
+    current_jti = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=30, blank=True)
+    user_agent = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "token families"
+        indexes = [models.Index(fields=["user", "revoked_at"])]
+
+    def __str__(self) -> str:
+        return f"Login of {self.user} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LoginThrottleState(models.Model):
+    """Consecutive failed logins for one login name, known account or not (no enumeration)."""
+
+    identifier_digest = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} failures"
+
+
+class SocialIdentity(models.Model):
+    """A Google or Apple account linked to a user, by the provider's stable subject id."""
+
+    class Provider(models.TextChoices):
+        GOOGLE = "google", "Google"
+        APPLE = "apple", "Apple"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="social_identities")
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    subject = models.CharField(max_length=255)
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_login_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "social identities"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="accounts_social_identity_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} identity of {self.user}"

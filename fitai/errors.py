@@ -15,9 +15,17 @@ class DomainError(Exception):
     default_code = "invalid"
     default_message = "The request could not be carried out."
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        retry_after: int | None = None,
+        **extra: Any,
+    ) -> None:
         self.message = message or self.default_message
         self.code = code or self.default_code
+        self.retry_after = retry_after
         self.extra = extra
         super().__init__(self.message)
 
@@ -34,6 +42,20 @@ class ConflictError(DomainError):
     status_code = 409
     default_code = "conflict"
     default_message = "The request conflicts with the current state of the resource."
+
+
+class AuthenticationError(DomainError):
+    status_code = 401
+    default_code = "authentication_failed"
+    default_message = "Authentication failed."
+
+
+class RateLimitedError(DomainError):
+    """Too many attempts; `retry_after` (seconds) becomes the Retry-After header."""
+
+    status_code = 429
+    default_code = "throttled"
+    default_message = "Too many attempts. Try again later."
 
 
 class ForbiddenError(DomainError):

@@ -31,6 +31,7 @@ class DomainAPIException(exceptions.APIException):
         super().__init__(detail=error.message, code=error.code)
         self.status_code = error.status_code
         self.extra = error.extra
+        self.wait = error.retry_after
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:

@@ -20,7 +20,16 @@ _DESCRIPTIONS = {
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """Add the error envelope for each status the view's configuration makes possible."""
+    """Name view-nested serializers after their view; document every error status a view can answer."""
+
+    def get_serializer_name(self, serializer: Any, direction: str) -> str:
+        """`LoginApi.InputSerializer` becomes `LoginInput`, so nested serializers never collide."""
+        qualname = type(serializer).__qualname__
+        if "." not in qualname:
+            return super().get_serializer_name(serializer, direction)
+        owner, inner = qualname.split(".")[-2:]
+        owner = owner.removesuffix("Api").removesuffix("View").removesuffix("ViewSet")
+        return owner + inner.removesuffix("Serializer")
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)

@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
-    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -231,17 +230,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailOrUsernameBackend"]
+LOGIN_URL = "/accounts/login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+# Refresh tokens rotate on every use; their state lives in accounts.TokenFamily (see README).
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=30)),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
-    "UPDATE_LAST_LOGIN": True,
     "USER_ID_FIELD": "public_id",
     "USER_ID_CLAIM": "sub",
     "AUTH_HEADER_TYPES": ("Bearer",),
+    "SIGNING_KEY": env.str("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    # Access tokens carry a digest of the password hash: a password change ends them at once.
+    "CHECK_REVOKE_TOKEN": True,
 }
+# Single-use e-mailed tokens.
+FITAI_EMAIL_VERIFICATION_TTL = timedelta(days=3)
+FITAI_PASSWORD_RESET_TTL = timedelta(hours=1)
+# How many verification or reset e-mails one address may receive per hour; more are dropped silently.
+FITAI_ACCOUNT_EMAILS_PER_HOUR = env.int("FITAI_ACCOUNT_EMAILS_PER_HOUR", default=3)
+# Progressive lockout: after THRESHOLD failures in a row, an account (or unknown login name) is
+# locked for BASE seconds, doubling with each further failure up to MAX. It stays on whatever the
+# throttle rates are.
+FITAI_LOGIN_LOCKOUT_THRESHOLD = env.int("FITAI_LOGIN_LOCKOUT_THRESHOLD", default=5)
+FITAI_LOGIN_LOCKOUT_BASE_SECONDS = env.int("FITAI_LOGIN_LOCKOUT_BASE_SECONDS", default=60)
+FITAI_LOGIN_LOCKOUT_MAX_SECONDS = env.int("FITAI_LOGIN_LOCKOUT_MAX_SECONDS", default=3600)
+
+# Social sign-in: a provider is on when its credentials are set.
+GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
+GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
+APPLE_CLIENT_ID = env.str("APPLE_CLIENT_ID", default="")
+APPLE_TEAM_ID = env.str("APPLE_TEAM_ID", default="")
+APPLE_KEY_ID = env.str("APPLE_KEY_ID", default="")
+APPLE_PRIVATE_KEY = env.str("APPLE_PRIVATE_KEY", default="", multiline=True)
+SOCIAL_HTTP_TIMEOUT_SECONDS = env.float("SOCIAL_HTTP_TIMEOUT_SECONDS", default=5.0)
 
 # --- API --------------------------------------------------------------------------------------
 THROTTLE_RATES = {
