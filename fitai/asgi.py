@@ -1,6 +1,5 @@
 """ASGI entry point: HTTP and WebSockets in one application (Daphne)."""
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
@@ -11,11 +10,12 @@ use_default_settings()
 # Django must be set up before the routing imports consumers and their models.
 django_asgi_app = get_asgi_application()
 
+from accounts.websocket import websocket_auth_middleware  # noqa: E402
 from fitai.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(websocket_auth_middleware(URLRouter(websocket_urlpatterns))),
     }
 )

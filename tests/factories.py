@@ -23,6 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def roles(self, create, extracted, **kwargs):
         """`UserFactory(roles=["moderator"])` puts the user in those groups."""
         if create and extracted:
-            self.groups.add(*Group.objects.filter(name__in=extracted))
+            # get_or_create: transactional tests empty the tables, the role groups included.
+            self.groups.add(*(Group.objects.get_or_create(name=name)[0] for name in extracted))
         if create:
             self.save()

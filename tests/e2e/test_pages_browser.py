@@ -2,6 +2,10 @@
 
 from urllib.parse import urlsplit
 
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
 
 def _record_requests(page) -> list[str]:
     requested: list[str] = []

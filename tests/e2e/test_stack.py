@@ -8,7 +8,7 @@ from django.db import connection
 from fitai.tasks import ping_task
 from tests.e2e.conftest import http, start_daphne
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_suite_runs_on_postgresql_and_redis():
