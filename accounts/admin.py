@@ -1,24 +1,113 @@
-"""Users and roles in the admin."""
+"""Users and roles in the admin, and a read-only view of their logins and linked identities.
 
-from django.contrib import admin
+`AccountToken` is deliberately not registered: its rows are the digests of live mailed secrets.
+"""
+
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from accounts.models import User
+from accounts import services
+from accounts.models import SocialIdentity, TokenFamily, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ("username", "email", "first_name", "last_name", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_active", "is_staff", "is_superuser", "groups")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "email_verified",
+        "is_active",
+        "is_staff",
+        "date_joined",
+    )
+    list_filter = ("email_verified", "is_active", "is_staff", "is_superuser", "groups")
     search_fields = ("username", "email", "first_name", "last_name")
     ordering = ("-date_joined",)
-    readonly_fields = ("public_id", "last_login", "date_joined")
+    readonly_fields = ("public_id", "email_verified", "email_verified_at", "last_login", "date_joined")
+    actions = ("deactivate_users", "resend_verification_email")
     fieldsets = (
         (None, {"fields": ("public_id", "email", "username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
+        ("E-mail verification", {"fields": ("email_verified", "email_verified_at")}),
         ("Roles", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "username", "password1", "password2")}),
     )
+
+    @admin.action(description="Deactivate selected users", permissions=["change"])
+    def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """Block the accounts and end every login they have; their sessions stop at the next request."""
+        # Locking yourself out of the admin by accident helps nobody.
+        targets = list(queryset.exclude(pk=request.user.pk))
+        with transaction.atomic():
+            for user in targets:
+                services.user_deactivate(user=user)
+                self.log_change(request, user, "Deactivated and logged out everywhere.")
+        self.message_user(request, f"Deactivated {len(targets)} user(s) and ended their logins.")
+        if queryset.filter(pk=request.user.pk).exists():
+            self.message_user(request, "You cannot deactivate your own account.", messages.WARNING)
+
+    @admin.action(description="Resend verification e-mail", permissions=["change"])
+    def resend_verification_email(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """Queue a new link for each unverified, active user (the per-address hourly cap still applies)."""
+        emails = list(queryset.filter(email_verified=False, is_active=True).values_list("email", flat=True))
+        for email in emails:
+            services.email_verification_request(email=email)
+        skipped = queryset.count() - len(emails)
+        message = f"Queued a verification e-mail to {len(emails)} user(s)."
+        if skipped:
+            message += f" Skipped {skipped} already verified or inactive."
+        self.message_user(request, message)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the services own: staff look, never add or edit.
+
+    Deleting stays possible so that deleting a user, which cascades to these rows, is not refused.
+    """
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(TokenFamily)
+class TokenFamilyAdmin(ReadOnlyAdmin):
+    list_display = ("user", "created_at", "last_refreshed_at", "revoked_at", "revoked_reason")
+    list_filter = ("revoked_reason",)
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    ordering = ("-created_at",)
+    fields = (
+        "id",
+        "user",
+        "created_at",
+        "last_refreshed_at",
+        "expires_at",
+        "revoked_at",
+        "revoked_reason",
+        "user_agent",
+    )
+    readonly_fields = fields
+
+
+@admin.register(SocialIdentity)
+class SocialIdentityAdmin(ReadOnlyAdmin):
+    list_display = ("user", "provider", "email", "created_at", "last_login_at")
+    list_filter = ("provider",)
+    list_select_related = ("user",)
+    search_fields = ("user__email", "email")
+    ordering = ("-created_at",)
+    fields = ("user", "provider", "subject", "email", "created_at", "last_login_at")
+    readonly_fields = fields

@@ -201,6 +201,14 @@ def logins_revoke_all(*, user: User, reason: str) -> int:
     )
 
 
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Block the account: it cannot log in, and none of its logins can refresh."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    logins_revoke_all(user=user, reason="deactivated")
+
+
 # --- Lockout ------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,22 @@
+"""Routes of the account pages, mounted at `/accounts/`.
+
+The mailed links point at `/accounts/verify-email` and `/accounts/reset-password`, so those paths
+must not move. Each path also answers with a trailing slash (`APPEND_SLASH` is off); `reverse()`
+gives the slash-less form.
+"""
+
+from django.urls import re_path
+
+from accounts import pages
+
+app_name = "accounts"
+
+urlpatterns = [
+    re_path(r"^signup/?$", pages.signup, name="signup"),
+    re_path(r"^login/?$", pages.login_page, name="login"),
+    re_path(r"^logout/?$", pages.logout_page, name="logout"),
+    re_path(r"^verify-email/?$", pages.verify_email, name="verify-email"),
+    re_path(r"^resend-verification/?$", pages.resend_verification, name="resend-verification"),
+    re_path(r"^forgot-password/?$", pages.forgot_password, name="forgot-password"),
+    re_path(r"^reset-password/?$", pages.reset_password, name="reset-password"),
+]
