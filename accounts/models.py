@@ -5,9 +5,10 @@ People log in with their e-mail or username; URLs and tokens carry `public_id`, 
 
 import hashlib
 import uuid
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -155,3 +156,120 @@ class SocialIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} identity of {self.user}"
+
+
+class FitnessLevel(models.TextChoices):
+    BEGINNER = "beginner", "Beginner"
+    INTERMEDIATE = "intermediate", "Intermediate"
+    ADVANCED = "advanced", "Advanced"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Everyone"
+    FRIENDS = "friends", "Friends"
+    PRIVATE = "private", "Only me"
+
+
+class Profile(models.Model):
+    """What a person tells about themselves, and their preferences document (`accounts.preferences`).
+
+    `searchable` and `profile_visibility` copy two preferences into indexed columns for search.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="profile")
+    bio = models.TextField(max_length=1000, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    height_cm = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("50")), MaxValueValidator(Decimal("272"))],
+    )
+    fitness_level = models.CharField(max_length=12, choices=FitnessLevel.choices, blank=True)
+    location = models.CharField(max_length=100, blank=True)
+    interests = models.JSONField(default=list, blank=True, help_text="Up to 20 short tags.")
+    avatar = models.CharField(max_length=255, blank=True, help_text="Storage name of the 512 px avatar.")
+    avatar_thumb = models.CharField(max_length=255, blank=True, help_text="Storage name of the 128 px avatar.")
+    preferences = models.JSONField(default=dict, blank=True)
+    searchable = models.BooleanField(default=True)
+    profile_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.FRIENDS)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["searchable", "profile_visibility"])]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class BodyMetric(models.Model):
+    """One measurement of the body at a moment; values are stored in the kind's metric unit."""
+
+    class Kind(models.TextChoices):
+        WEIGHT = "weight", "Weight"
+        BODY_FAT = "body_fat", "Body fat"
+        WAIST = "waist", "Waist"
+        CHEST = "chest", "Chest"
+        HIPS = "hips", "Hips"
+        ARM = "arm", "Arm"
+        THIGH = "thigh", "Thigh"
+        CALF = "calf", "Calf"
+        NECK = "neck", "Neck"
+        SHOULDERS = "shoulders", "Shoulders"
+        RESTING_HEART_RATE = "resting_heart_rate", "Resting heart rate"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="body_metrics")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    value = models.DecimalField(max_digits=6, decimal_places=2)
+    unit = models.CharField(max_length=5, help_text="kg, %, cm or bpm, by kind.")
+    measured_at = models.DateTimeField()
+    note = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-measured_at", "-created_at"]
+        indexes = [
+            # Serves the list filtered by kind and date range, newest first, and "latest weight".
+            models.Index(fields=["user", "kind", "-measured_at"], name="accounts_metric_user_kind_time"),
+            models.Index(fields=["user", "-measured_at"], name="accounts_metric_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value} {self.unit}"
+
+
+class Friendship(models.Model):
+    """The one relation between two people, whoever started it: pending, accepted or blocked.
+
+    The pair is stored ordered (`user_low` has the smaller pk), so a pair has exactly one row.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        BLOCKED = "blocked", "Blocked"
+
+    user_low = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    user_high = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    requested_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    blocked_by = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user_low", "user_high"], name="accounts_friendship_pair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(user_low__lt=models.F("user_high")), name="accounts_friendship_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user_low", "status"], name="accounts_friend_low_status"),
+            models.Index(fields=["user_high", "status"], name="accounts_friend_high_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_low_id}–{self.user_high_id}: {self.status}"

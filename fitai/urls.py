@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1", ApiRootApi.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),
     path("api/v1/auth/", include("accounts.urls")),
+    path("api/v1/users/", include("accounts.user_urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("health/live", health.live, name="health-live"),
