@@ -1,16 +1,23 @@
 """Users and roles in the admin, and a read-only view of their logins and linked identities.
 
 `AccountToken` is deliberately not registered: its rows are the digests of live mailed secrets.
+Profiles, body metrics and friendships are shown for support and moderation; what their services
+maintain (preferences and their indexed copies, converted measurements, friendship states) stays
+read-only here, so the admin cannot break a rule the services keep.
 """
+
+import json
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 
 from accounts import services
-from accounts.models import SocialIdentity, TokenFamily, User
+from accounts.models import BodyMetric, Friendship, Profile, SocialIdentity, TokenFamily, User
+from accounts.preferences import preferences_resolve
 
 
 @admin.register(User)
@@ -110,4 +117,73 @@ class SocialIdentityAdmin(ReadOnlyAdmin):
     search_fields = ("user__email", "email")
     ordering = ("-created_at",)
     fields = ("user", "provider", "subject", "email", "created_at", "last_login_at")
+    readonly_fields = fields
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    """Staff may tidy what a member wrote (a bio, a location); preferences change through the member."""
+
+    list_display = ("user", "fitness_level", "location", "searchable", "profile_visibility", "updated_at")
+    list_filter = ("fitness_level", "profile_visibility", "searchable")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "user__username", "location")
+    ordering = ("-updated_at",)
+    fields = (
+        "user",
+        "bio",
+        "birth_date",
+        "height_cm",
+        "fitness_level",
+        "location",
+        "interests",
+        "avatar",
+        "avatar_thumb",
+        "searchable",
+        "profile_visibility",
+        "preferences_document",
+        "updated_at",
+    )
+    readonly_fields = (
+        "user",
+        "avatar",
+        "avatar_thumb",
+        "searchable",
+        "profile_visibility",
+        "preferences_document",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # `profiles.profile_get` creates a profile the first time it is needed.
+
+    @admin.display(description="preferences (defaults filled in)")
+    def preferences_document(self, profile: Profile) -> str:
+        document = preferences_resolve(profile.preferences)
+        return format_html("<pre>{}</pre>", json.dumps(document, indent=2, sort_keys=True))
+
+
+@admin.register(BodyMetric)
+class BodyMetricAdmin(ReadOnlyAdmin):
+    """Measurements are converted and bounds-checked by `accounts.metrics`: staff look, or delete."""
+
+    list_display = ("user", "kind", "value", "unit", "measured_at")
+    list_filter = ("kind",)
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    date_hierarchy = "measured_at"
+    fields = ("id", "user", "kind", "value", "unit", "measured_at", "note", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Friendship)
+class FriendshipAdmin(ReadOnlyAdmin):
+    """States move through the friendship service only; deleting a row ends the relation (or a block)."""
+
+    list_display = ("user_low", "user_high", "status", "requested_by", "blocked_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("user_low", "user_high", "requested_by", "blocked_by")
+    search_fields = ("user_low__email", "user_low__username", "user_high__email", "user_high__username")
+    ordering = ("-created_at",)
+    fields = ("user_low", "user_high", "status", "requested_by", "blocked_by", "created_at", "updated_at")
     readonly_fields = fields

@@ -190,10 +190,14 @@ class Profile(models.Model):
     location = models.CharField(max_length=100, blank=True)
     interests = models.JSONField(default=list, blank=True, help_text="Up to 20 short tags.")
     avatar = models.CharField(max_length=255, blank=True, help_text="Storage name of the 512 px avatar.")
-    avatar_thumb = models.CharField(max_length=255, blank=True, help_text="Storage name of the 128 px avatar.")
+    avatar_thumb = models.CharField(
+        max_length=255, blank=True, help_text="Storage name of the 128 px avatar."
+    )
     preferences = models.JSONField(default=dict, blank=True)
     searchable = models.BooleanField(default=True)
-    profile_visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.FRIENDS)
+    profile_visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.FRIENDS
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -263,7 +267,8 @@ class Friendship(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user_low", "user_high"], name="accounts_friendship_pair_unique"),
             models.CheckConstraint(
-                condition=models.Q(user_low__lt=models.F("user_high")), name="accounts_friendship_pair_ordered"
+                condition=models.Q(user_low__lt=models.F("user_high")),
+                name="accounts_friendship_pair_ordered",
             ),
         ]
         indexes = [
@@ -272,4 +277,4 @@ class Friendship(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_low_id}–{self.user_high_id}: {self.status}"
+        return f"{self.user_low_id} and {self.user_high_id}: {self.status}"

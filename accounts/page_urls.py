@@ -7,7 +7,9 @@ gives the slash-less form.
 
 from django.urls import re_path
 
-from accounts import pages
+from accounts import pages, profile_pages
+
+UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 app_name = "accounts"
 
@@ -19,4 +21,10 @@ urlpatterns = [
     re_path(r"^resend-verification/?$", pages.resend_verification, name="resend-verification"),
     re_path(r"^forgot-password/?$", pages.forgot_password, name="forgot-password"),
     re_path(r"^reset-password/?$", pages.reset_password, name="reset-password"),
+    # --- the signed-in member's own pages ---
+    re_path(r"^profile/?$", profile_pages.profile, name="profile"),
+    re_path(r"^profile/edit/?$", profile_pages.profile_edit, name="profile-edit"),
+    re_path(r"^preferences/?$", profile_pages.preferences, name="preferences"),
+    re_path(r"^metrics/?$", profile_pages.metric_list, name="metrics"),
+    re_path(rf"^metrics/(?P<metric_id>{UUID})/delete/?$", profile_pages.metric_delete, name="metric-delete"),
 ]

@@ -24,6 +24,7 @@ from accounts import selectors
 from accounts.models import (
     AccountToken,
     LoginThrottleState,
+    Profile,
     TokenFamily,
     User,
     normalize_email,
@@ -89,11 +90,13 @@ def user_register(
     except IntegrityError:
         # A concurrent registration took the address or the name between the check and the insert.
         raise ValidationError({"email": ["An account with this e-mail address already exists."]}) from None
-    _queue_verification_email(user)
+    Profile.objects.create(user=user)
+    email_verification_queue(user=user)
     return user
 
 
-def _queue_verification_email(user: User) -> None:
+def email_verification_queue(*, user: User) -> None:
+    """Mail a verification link to the user's current address once the transaction commits."""
     from accounts.tasks import send_verification_email_task
 
     user_id, email = user.pk, user.email

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.avatars import avatar_file
 from fitai import health, pages
 from fitai.api.views import ApiRootApi, PingApi
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/users/", include("accounts.user_urls")),
+    path("media/avatars/<path:name>", avatar_file, name="avatar-file"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("health/live", health.live, name="health-live"),
