@@ -29,7 +29,7 @@ from accounts.models import (
     TokenFamily,
     User,
 )
-from accounts.services import FAMILY_CLAIM, _login_digest
+from accounts.services import FAMILY_CLAIM, login_digest
 from fitai import erasure
 from fitai.errors import ForbiddenError
 from fitai.models import ErasureRecord
@@ -77,7 +77,7 @@ def accounts_erase(user: User) -> erasure.ErasureResult:
         result.files += [name for name in (profile.avatar, profile.avatar_thumb) if name]
     result.files += _avatar_folder_files(user)
     # Lockout rows are keyed by a digest of the login name, not by the user.
-    digests = {_login_digest(user.email), _login_digest(user.username)}
+    digests = {login_digest(user.email), login_digest(user.username)}
     result.add_deleted(LoginThrottleState.objects.filter(identifier_digest__in=digests).delete())
     # The admin's trail of what staff did to this account stays, without saying whose it was.
     result.add(

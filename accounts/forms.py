@@ -12,13 +12,9 @@ def _password_input(autocomplete: str) -> forms.PasswordInput:
     return forms.PasswordInput(attrs={"autocomplete": autocomplete})
 
 
-class SignupForm(forms.Form):
-    email = forms.EmailField(
-        label="E-mail address",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
-    )
-    username = forms.RegexField(
+def username_field(**kwargs) -> forms.RegexField:
+    """The username input of every form: the model's pattern, with a helpful message."""
+    return forms.RegexField(
         regex=USERNAME_PATTERN,
         max_length=30,
         help_text=USERNAME_HELP,
@@ -26,7 +22,17 @@ class SignupForm(forms.Form):
         widget=forms.TextInput(
             attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
         ),
+        **kwargs,
     )
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    username = username_field()
     password = forms.CharField(
         max_length=128,
         strip=False,

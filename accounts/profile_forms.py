@@ -13,9 +13,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.forms import USERNAME_HELP
+from accounts.forms import username_field
 from accounts.metrics import KINDS
-from accounts.models import USERNAME_PATTERN, BodyMetric, FitnessLevel, Visibility
+from accounts.models import BodyMetric, FitnessLevel, Visibility
 from accounts.preferences import CHANNELS, NOTIFICATION_TYPES, SCHEMA
 from accounts.profiles import MAX_INTEREST_LENGTH, MAX_INTERESTS
 
@@ -31,15 +31,7 @@ class ProfileForm(forms.Form):
     last_name = forms.CharField(
         max_length=150, required=False, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
     )
-    username = forms.RegexField(
-        regex=USERNAME_PATTERN,
-        max_length=30,
-        help_text=USERNAME_HELP,
-        error_messages={"invalid": "Use only letters, digits, underscores and dots (3 to 30 of them)."},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
+    username = username_field()
     email = forms.EmailField(
         label="E-mail address",
         max_length=254,

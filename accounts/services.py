@@ -215,13 +215,13 @@ def user_deactivate(*, user: User) -> None:
 # --- Lockout ------------------------------------------------------------------------------------
 
 
-def _login_digest(identifier: str) -> str:
+def login_digest(identifier: str) -> str:
     return token_digest("login:" + identifier.strip().lower())
 
 
 def login_lockout_check(*, identifier: str) -> None:
     """Raise `LoginLockedError` (with the seconds left) while the login name is locked."""
-    state = LoginThrottleState.objects.filter(identifier_digest=_login_digest(identifier)).first()
+    state = LoginThrottleState.objects.filter(identifier_digest=login_digest(identifier)).first()
     now = timezone.now()
     if state and state.locked_until and state.locked_until > now:
         raise LoginLockedError(retry_after=math.ceil((state.locked_until - now).total_seconds()))
@@ -230,7 +230,7 @@ def login_lockout_check(*, identifier: str) -> None:
 @transaction.atomic
 def login_failure_record(*, identifier: str) -> LoginThrottleState:
     """Count a failure; from the threshold on, lock for a time that doubles with each failure."""
-    digest = _login_digest(identifier)
+    digest = login_digest(identifier)
     LoginThrottleState.objects.get_or_create(identifier_digest=digest)
     state = LoginThrottleState.objects.select_for_update().get(identifier_digest=digest)
     now = timezone.now()
@@ -250,7 +250,7 @@ def login_failure_record(*, identifier: str) -> LoginThrottleState:
 
 
 def login_failures_reset(*, identifier: str) -> None:
-    LoginThrottleState.objects.filter(identifier_digest=_login_digest(identifier)).delete()
+    LoginThrottleState.objects.filter(identifier_digest=login_digest(identifier)).delete()
 
 
 # --- Single-use e-mailed tokens -----------------------------------------------------------------
@@ -267,6 +267,16 @@ def _account_token_create(*, user: User, purpose: str, email: str, ttl: timedelt
         expires_at=timezone.now() + ttl,
     )
     return raw
+
+
+def _mail_link(*, user: User, purpose: str, ttl: timedelta, template: str, page: str) -> None:
+    """Mint a single-use token and mail the user a link to `page` carrying it."""
+    raw = _account_token_create(user=user, purpose=purpose, email=user.email, ttl=ttl)
+    send_templated_email(
+        template=template,
+        to=user.email,
+        context={"user": user, "email": user.email, "link": f"{settings.SITE_URL}{page}?token={raw}"},
+    )
 
 
 def _account_token_consume(*, raw: str, purpose: str) -> AccountToken:
@@ -314,20 +324,12 @@ def email_verification_send(*, user_id: int, email: str | None = None) -> bool:
         return False
     if not _account_email_allowed(purpose=AccountToken.Purpose.VERIFY_EMAIL, email=user.email):
         return False
-    raw = _account_token_create(
+    _mail_link(
         user=user,
         purpose=AccountToken.Purpose.VERIFY_EMAIL,
-        email=user.email,
         ttl=settings.FITAI_EMAIL_VERIFICATION_TTL,
-    )
-    send_templated_email(
         template="verify_email",
-        to=user.email,
-        context={
-            "user": user,
-            "email": user.email,
-            "link": f"{settings.SITE_URL}/accounts/verify-email?token={raw}",
-        },
+        page="/accounts/verify-email",
     )
     return True
 
@@ -366,16 +368,12 @@ def password_reset_send(*, email: str) -> bool:
         return False
     if not _account_email_allowed(purpose=AccountToken.Purpose.RESET_PASSWORD, email=user.email):
         return False
-    raw = _account_token_create(
+    _mail_link(
         user=user,
         purpose=AccountToken.Purpose.RESET_PASSWORD,
-        email=user.email,
         ttl=settings.FITAI_PASSWORD_RESET_TTL,
-    )
-    send_templated_email(
         template="reset_password",
-        to=user.email,
-        context={"user": user, "link": f"{settings.SITE_URL}/accounts/reset-password?token={raw}"},
+        page="/accounts/reset-password",
     )
     return True
 
