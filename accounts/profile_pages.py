@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import charts, metrics, profiles
+from accounts.avatars import avatar_urls
 from accounts.forms import form_add_service_errors
 from accounts.models import BodyMetric, User
 from accounts.profile_forms import (
@@ -59,26 +59,32 @@ def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 # --- Profile ------------------------------------------------------------------------------------
 
 
-def _initials(user: User) -> str:
+def member_initials(user: User) -> str:
+    """One or two capital letters that stand for the member where there is no photo."""
     letters = (user.first_name[:1] + user.last_name[:1]) or user.username[:1]
     return letters.upper()
+
+
+def profile_context(request: HttpRequest) -> dict[str, Any]:
+    """What the profile page shows; the avatar upload (`accounts.social_pages`) re-renders it too."""
+    user = request.user
+    profile = profiles.profile_get(user=user)
+    avatar_url, avatar_thumb_url = avatar_urls(profile)
+    return {
+        "profile": profile,
+        "age": profiles.age_on(profile.birth_date, profiles.user_today(user=user)),
+        "weight_kg": metrics.latest_weight_kg(user=user),
+        "avatar_url": avatar_url,
+        "avatar_thumb_url": avatar_thumb_url,
+        "initials": member_initials(user),
+    }
 
 
 @require_http_methods(["GET", "HEAD"])
 @member_page
 def profile(request: HttpRequest) -> HttpResponse:
-    """Your own profile as FitAI keeps it, with links to change it."""
-    user = request.user
-    profile = profiles.profile_get(user=user)
-    context = {
-        "profile": profile,
-        "age": profiles.age_on(profile.birth_date, profiles.user_today(user=user)),
-        "weight_kg": metrics.latest_weight_kg(user=user),
-        # AVATAR: the upload form (another change) sets `avatar_thumb`; until then, initials.
-        "avatar_thumb_url": default_storage.url(profile.avatar_thumb) if profile.avatar_thumb else None,
-        "initials": _initials(user),
-    }
-    return render(request, "accounts/profile.html", context)
+    """Your own profile as FitAI keeps it, with links to change it and a form for your photo."""
+    return render(request, "accounts/profile.html", profile_context(request))
 
 
 def _profile_initial(user: User) -> dict[str, Any]:
