@@ -162,11 +162,15 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Workers are scaled per queue; tasks are routed by the app that defines them.
 CELERY_TASK_ROUTES = {
     "accounts.tasks.*": {"queue": "emails"},
+    "exercises.tasks.*": {"queue": "analytics"},
     "community.tasks.send_*": {"queue": "emails"},
     "progress.tasks.*": {"queue": "analytics"},
     "ai.tasks.*": {"queue": "ai"},
 }
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "exercises-popularity": {"task": "exercises.tasks.popularity_recompute_task", "schedule": 60 * 60},
+    "exercises-ratings": {"task": "exercises.tasks.ratings_rescore_task", "schedule": 24 * 60 * 60},
+}
 
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -331,6 +335,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "VisibilityEnum": "accounts.preferences.VISIBILITIES",
         "FriendActionEnum": ["accept", "decline", "block"],
+        "BodyMetricKindEnum": "accounts.models.BodyMetric.Kind",
+        "EquipmentKindEnum": "exercises.models.Equipment.Kind",
+        "MechanicsEnum": "exercises.models.Exercise.Mechanics",
+        "ForceEnum": "exercises.models.Exercise.Force",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -415,6 +423,12 @@ USE_TZ = True
 
 # --- Health -----------------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default=3.0)
+
+# --- Exercise library ------------------------------------------------------------------------
+# Weight of the prior (the library mean) in the Bayesian average: like this many average votes.
+FITAI_RATING_PRIOR_WEIGHT = env.int("FITAI_RATING_PRIOR_WEIGHT", default=5)
+# Ratings from accounts younger than this are stored but left out of the public summary.
+FITAI_RATING_MIN_ACCOUNT_AGE_DAYS = env.int("FITAI_RATING_MIN_ACCOUNT_AGE_DAYS", default=0)
 
 # --- Seed data --------------------------------------------------------------------------------
 # `make run` creates demo@fitai.local with this password outside production; empty turns it off.
