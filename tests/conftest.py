@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import os
+from importlib import import_module
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,29 @@ def _release_test_database(django_db_setup, django_db_blocker):
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
                 )
+
+
+REFERENCE_DATA_MIGRATIONS = [
+    ("accounts.migrations.0002_roles", "create_roles"),
+    ("exercises.migrations.0002_catalogs", "create_catalogs"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Put back the rows data migrations create (role groups, muscle and equipment catalogs).
+
+    A transactional test empties every table when it ends, so the tests after it would otherwise
+    run without them.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    for module, function in REFERENCE_DATA_MIGRATIONS:
+        getattr(import_module(module), function)(apps, None)
 
 
 @pytest.fixture
