@@ -265,11 +265,19 @@ def exercise_rate(
 def exercise_usage_record(
     *, exercise_ids: Iterable[int], kind: str, day: date | None = None, delta: int = 1
 ) -> None:
-    """Count a use of these exercises (kind: workouts, templates or favorites); for the apps above."""
+    """Count a use of these exercises (kind: workouts, templates or favorites); for the apps above.
+
+    Popularity moves at once by the use's weight (decayed by its age); the hourly rescore then
+    re-applies the decay to everything.
+    """
     if kind not in USAGE_WEIGHTS:
         raise ValueError(f"Unknown usage kind {kind!r}.")
     day = day or timezone.localdate()
-    for exercise_id in set(exercise_ids):
+    exercise_ids = set(exercise_ids)
+    bump = USAGE_WEIGHTS[kind] * delta * decay((timezone.localdate() - day).days)
+    Exercise.objects.filter(pk__in=exercise_ids).update(popularity=F("popularity") + bump)
+    _on_commit_library_changed()
+    for exercise_id in exercise_ids:
         updated = ExerciseUsage.objects.filter(exercise_id=exercise_id, day=day).update(
             **{kind: F(kind) + delta}
         )

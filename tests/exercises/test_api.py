@@ -373,3 +373,12 @@ def test_popular_follows_recent_use(auth_client):
 
 def test_popular_rejects_unknown_periods(auth_client):
     assert auth_client().get(f"{URL}/popular", {"period": "decade"}).status_code == 400
+
+
+def test_usage_moves_popularity_at_once():
+    from exercises.services import exercise_usage_record
+
+    busy = ExerciseFactory(popularity=1.0)
+    exercise_usage_record(exercise_ids=[busy.pk], kind="templates", delta=2)
+    busy.refresh_from_db()
+    assert busy.popularity == 5.0
