@@ -23,6 +23,12 @@ class RatingSummarySerializer(serializers.Serializer):
     count = serializers.IntegerField()
 
 
+def rating_summary(rated) -> dict:
+    """The public rating of anything with `rating_score`, `rating_sum` and `rating_count`."""
+    average = round(rated.rating_sum / rated.rating_count, 2) if rated.rating_count else None
+    return {"score": rated.rating_score, "average": average, "count": rated.rating_count}
+
+
 class ExerciseListSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id")
     primary_muscles = MuscleSerializer(many=True)

@@ -84,9 +84,13 @@ def _catalog(model: type[Muscle] | type[Equipment], slugs: Iterable[str], field:
     return [found[slug] for slug in slugs]
 
 
+# Slugs the pages use for their own routes under /exercises/.
+RESERVED_SLUGS = {"submit", "search", "popular", "muscles", "equipment", "muscle"}
+
+
 def _unique_slug(name: str, exclude_pk: int | None = None) -> str:
     base = slug_for(name)[:110] or "exercise"
-    slug, n = base, 1
+    slug, n = (f"{base}-2", 2) if base in RESERVED_SLUGS else (base, 1)
     while Exercise.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         n += 1
         slug = f"{base}-{n}"
@@ -173,6 +177,15 @@ def exercise_delete(*, exercise: Exercise, user: User) -> None:
     if not (own_pending or is_moderator(user)):
         raise ForbiddenError("Only moderators can delete an approved exercise.")
     Exercise.objects.filter(pk=exercise.pk).update(deleted_at=timezone.now())
+    _on_commit_library_changed()
+
+
+@transaction.atomic
+def exercise_restore(*, exercise: Exercise, user: User) -> None:
+    """Undo a soft delete (moderators, from the admin)."""
+    if not is_moderator(user) and not user.is_superuser:
+        raise ForbiddenError("Only moderators can restore an exercise.")
+    Exercise.objects.filter(pk=exercise.pk).update(deleted_at=None)
     _on_commit_library_changed()
 
 

@@ -28,6 +28,7 @@ from exercises.serializers import (
     MuscleSerializer,
     MyRatingSerializer,
     RatingSummarySerializer,
+    rating_summary,
 )
 from fitai.api.authentication import StatelessReadsMixin
 from fitai.api.pagination import PagePagination
@@ -343,6 +344,6 @@ class ExerciseRateApi(APIView):
         exercise.refresh_from_db()
         body = {
             "my_rating": {"score": rating.score, "review": rating.review},
-            "rating": ExerciseListSerializer().get_rating(exercise),
+            "rating": rating_summary(exercise),
         }
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -22,6 +22,7 @@ api_v1 = [
 urlpatterns = [
     path("", pages.home, name="home"),
     path("accounts/", include("accounts.page_urls")),
+    path("exercises/", include("exercises.page_urls")),
     path("api/v1", ApiRootApi.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),
     path("api/v1/auth/", include("accounts.urls")),

@@ -382,3 +382,8 @@ def test_usage_moves_popularity_at_once():
     exercise_usage_record(exercise_ids=[busy.pk], kind="templates", delta=2)
     busy.refresh_from_db()
     assert busy.popularity == 5.0
+
+
+def test_names_that_collide_with_page_routes_get_another_slug(verified):
+    body = verified.post(URL, {**NEW, "name": "Submit"}, format="json").json()
+    assert body["slug"] == "submit-2"
