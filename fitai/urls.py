@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/v1/auth/", include("accounts.urls")),
     path("api/v1/users/", include("accounts.user_urls")),
     path("api/v1/exercises", include("exercises.urls")),
+    path("api/v1/templates", include("templates_app.urls")),
     path("media/avatars/<path:name>", avatar_file, name="avatar-file"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class TemplatesAppConfig(AppConfig):
     name = "templates_app"
     verbose_name = "Workout programs"
+
+    def ready(self) -> None:
+        from fitai import erasure
+        from templates_app.erasure import ERASED_MODELS, templates_erase
+
+        erasure.register("templates", templates_erase, models=ERASED_MODELS)

@@ -82,3 +82,28 @@ def _envelope(exc: exceptions.APIException) -> dict[str, Any]:
         return error_payload(code, message)
     code = getattr(detail, "code", None) or exc.default_code
     return error_payload(str(code), str(detail), **getattr(exc, "extra", {}))
+
+
+def flatten_error_paths(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn nested serializer errors into `{"days[1].exercises[0].sets[2].reps_max": [...]}`."""
+    if isinstance(detail, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in detail.items():
+            if key == "non_field_errors":
+                path = prefix or "non_field_errors"
+            elif isinstance(key, int) or str(key).isdigit():
+                path = f"{prefix}[{key}]"
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for inner, messages in flatten_error_paths(value, path).items():
+                flat.setdefault(inner, []).extend(messages)
+        return flat
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]} if detail else {}
+        flat = {}
+        for index, item in enumerate(detail):
+            for inner, messages in flatten_error_paths(item, f"{prefix}[{index}]").items():
+                flat.setdefault(inner, []).extend(messages)
+        return flat
+    return {prefix or "non_field_errors": [str(detail)]}

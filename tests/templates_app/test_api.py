@@ -1,0 +1,349 @@
+"""The Workout templates section of API.md (the AI routes come with the AI issue)."""
+
+import copy
+
+import pytest
+
+from accounts.models import Friendship
+from templates_app.models import TemplateDay, TemplateFavorite, TemplateSet, WorkoutTemplate
+from templates_app.services import template_workout_completed, template_workout_started
+from tests.exercises.factories import ExerciseFactory
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/templates"
+
+
+def make_friends(a, b):
+    low, high = sorted([a, b], key=lambda user: user.pk)
+    Friendship.objects.create(user_low=low, user_high=high, status="accepted", requested_by=a)
+
+
+@pytest.fixture
+def exercises():
+    return [
+        ExerciseFactory(name="Squat", muscles=["quadriceps"], gear=["barbell"]),
+        ExerciseFactory(name="Bench", muscles=["chest"], gear=["barbell", "bench"]),
+        ExerciseFactory(name="Push-Up", muscles=["chest"], gear=["bodyweight"]),
+    ]
+
+
+def program(exercises, days=1, **overrides):
+    """A valid program document with `days` days of every given exercise, three sets each."""
+    sets = [
+        {"set_type": "warmup", "reps_min": 10, "reps_max": 10, "weight_kg": 40},
+        {"reps_min": 5, "reps_max": 8, "percent_1rm": 75, "rpe": 8, "tempo": "3-1-1-0"},
+        {"set_type": "amrap", "reps_min": 1, "reps_max": 20, "rest_seconds": 180},
+    ]
+    return {
+        "name": "Strong Start",
+        "description": "Three lifts, done well.",
+        "goal": "strength",
+        "difficulty": "beginner",
+        "visibility": "private",
+        "days_per_week": min(days, 7),
+        "duration_weeks": 8,
+        "tags": ["barbell"],
+        "days": [
+            {
+                "name": f"Day {d + 1}",
+                "focus": "Full body",
+                "exercises": [
+                    {
+                        "exercise_id": str(exercise.public_id),
+                        "rest_seconds": 120,
+                        "progression": {"type": "linear", "increment_kg": 2.5},
+                        "sets": copy.deepcopy(sets),
+                    }
+                    for exercise in exercises
+                ],
+            }
+            for d in range(days)
+        ],
+        **overrides,
+    }
+
+
+def create(client, exercises, **overrides):
+    response = client.post(URL, program(exercises, **overrides), format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+# --- create and read ----------------------------------------------------------------------------
+
+
+def test_create_returns_the_whole_nested_program(auth_client, exercises):
+    body = create(auth_client(), exercises, days=2)
+    assert body["version"] == 1
+    assert [day["index"] for day in body["days"]] == [0, 1]
+    first = body["days"][0]["exercises"][0]
+    assert first["exercise_name"] == "Squat"
+    assert first["progression"] == {"type": "linear", "increment_kg": 2.5}
+    assert [s["set_type"] for s in first["sets"]] == ["warmup", "working", "amrap"]
+    assert first["sets"][1]["percent_1rm"] == 75.0
+    assert body["equipment"] == ["barbell", "bench", "bodyweight"]
+    assert body["is_favorite"] is False
+    assert TemplateSet.objects.count() == 2 * 3 * 3
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (
+            lambda doc: doc["days"][0]["exercises"][1].update(
+                exercise_id="00000000-0000-4000-8000-000000000000"
+            ),
+            "days[0].exercises[1].exercise_id",
+        ),
+        (
+            lambda doc: doc["days"][0]["exercises"][0]["sets"][2].update(reps_min=12, reps_max=8),
+            "days[0].exercises[0].sets[2].reps_max",
+        ),
+        (
+            lambda doc: doc["days"][0]["exercises"][0].update(sets=[{"reps_min": 5, "reps_max": 5}] * 40),
+            "days[0].exercises[0].sets",
+        ),
+        (
+            lambda doc: doc["days"][0]["exercises"][2]["sets"][0].update(set_type="giant"),
+            "days[0].exercises[2].sets[0].set_type",
+        ),
+        (
+            lambda doc: doc["days"][0]["exercises"][0].update(progression={"type": "linear"}),
+            "days[0].exercises[0].progression.increment_kg",
+        ),
+        (lambda doc: doc.update(days=[]), "days"),
+        (lambda doc: doc.update(days_per_week=9), "days_per_week"),
+        (
+            lambda doc: doc["days"][0]["exercises"][0]["sets"][0].update(rpe=11),
+            "days[0].exercises[0].sets[0].rpe",
+        ),
+    ],
+)
+def test_bad_nested_input_is_400_naming_the_exact_path_and_writes_nothing(
+    auth_client, exercises, mutate, path
+):
+    document = program(exercises)
+    mutate(document)
+    response = auth_client().post(URL, document, format="json")
+    assert response.status_code == 400
+    assert path in response.json()["error"]["fields"]
+    assert not WorkoutTemplate.objects.exists()
+    assert not TemplateDay.objects.exists()
+
+
+def test_someone_elses_draft_exercise_cannot_be_used(auth_client, exercises):
+    draft = ExerciseFactory(status="pending", created_by=UserFactory())
+    response = auth_client().post(URL, program([*exercises, draft]), format="json")
+    assert "days[0].exercises[3].exercise_id" in response.json()["error"]["fields"]
+
+
+def test_your_own_draft_exercise_can_be_used(auth_client, exercises):
+    client = auth_client()
+    draft = ExerciseFactory(status="pending", created_by=client.user)
+    assert client.post(URL, program([draft]), format="json").status_code == 201
+
+
+def test_publishing_needs_a_verified_email(auth_client, exercises):
+    response = auth_client().post(URL, program(exercises, visibility="public"), format="json")
+    assert response.status_code == 400
+    assert "visibility" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize("days", [1, 6])
+def test_detail_query_count_is_the_same_for_any_program_size(
+    auth_client, exercises, django_assert_num_queries, days
+):
+    client = auth_client()
+    more = exercises + [ExerciseFactory(muscles=["lats"]) for _ in range(5)]
+    body = create(client, more, days=days)
+    # auth user, visibility check, template, days, exercises, sets, equipment, favourite, rating
+    with django_assert_num_queries(9):
+        assert client.get(f"{URL}/{body['id']}").status_code == 200
+
+
+# --- visibility from every side ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def cast(auth_client):
+    owner = UserFactory(email_verified=True)
+    friend, stranger = UserFactory(), UserFactory()
+    make_friends(owner, friend)
+    moderator = UserFactory(roles=["moderator"])
+    return {
+        "owner": auth_client(owner),
+        "friend": auth_client(friend),
+        "stranger": auth_client(stranger),
+        "moderator": auth_client(moderator),
+    }
+
+
+@pytest.mark.parametrize(
+    ("visibility", "can_see"),
+    [
+        ("private", {"owner"}),
+        ("friends", {"owner", "friend"}),
+        ("public", {"owner", "friend", "stranger", "moderator"}),
+    ],
+)
+def test_visibility_from_each_side(cast, exercises, visibility, can_see):
+    body = create(cast["owner"], exercises, visibility=visibility)
+    for who, client in cast.items():
+        detail = client.get(f"{URL}/{body['id']}")
+        listed = body["id"] in {row["id"] for row in client.get(URL).json()["results"]}
+        duplicate = client.post(f"{URL}/{body['id']}/duplicate")
+        favorite = client.post(f"{URL}/{body['id']}/favorite")
+        expected = 200 if who in can_see else 404
+        assert (detail.status_code, listed) == (expected, who in can_see), who
+        assert duplicate.status_code == (201 if who in can_see else 404), who
+        assert favorite.status_code == expected, who
+
+
+def test_blocked_people_never_see_public_programs(cast, exercises):
+    body = create(cast["owner"], exercises, visibility="public")
+    blocked = cast["stranger"].user
+    low, high = sorted([cast["owner"].user, blocked], key=lambda user: user.pk)
+    Friendship.objects.create(
+        user_low=low, user_high=high, status="blocked", requested_by=blocked, blocked_by=low
+    )
+    assert cast["stranger"].get(f"{URL}/{body['id']}").status_code == 404
+
+
+def test_only_the_owner_replaces_and_a_stale_version_is_409(cast, exercises):
+    body = create(cast["owner"], exercises, visibility="public")
+    changed = program(exercises, name="Renamed", visibility="public")
+    assert cast["friend"].put(f"{URL}/{body['id']}", changed, format="json").status_code == 403
+    ok = cast["owner"].put(f"{URL}/{body['id']}", changed, format="json", HTTP_IF_MATCH='"1"')
+    assert ok.status_code == 200
+    assert (ok.json()["name"], ok.json()["version"]) == ("Renamed", 2)
+    stale = cast["owner"].put(
+        f"{URL}/{body['id']}", {**changed, "name": "Lost"}, format="json", HTTP_IF_MATCH="1"
+    )
+    assert stale.status_code == 409
+    assert stale.json()["error"]["current_version"] == 2
+    assert WorkoutTemplate.objects.get().name == "Renamed"
+
+
+def test_a_private_program_is_404_to_others_for_every_method(cast, exercises):
+    body = create(cast["owner"], exercises)
+    for who in ("friend", "stranger", "moderator"):
+        client = cast[who]
+        assert client.put(f"{URL}/{body['id']}", program(exercises), format="json").status_code == 404
+        assert client.delete(f"{URL}/{body['id']}").status_code == 404
+        assert client.get(f"{URL}/{body['id']}/stats").status_code == 404
+    assert WorkoutTemplate.objects.get().deleted_at is None
+
+
+def test_owner_or_moderator_soft_deletes(cast, exercises):
+    body = create(cast["owner"], exercises, visibility="public")
+    assert cast["stranger"].delete(f"{URL}/{body['id']}").status_code == 403
+    assert cast["moderator"].delete(f"{URL}/{body['id']}").status_code == 204
+    assert WorkoutTemplate.objects.get().deleted_at is not None
+    assert cast["owner"].get(f"{URL}/{body['id']}").status_code == 404
+
+
+# --- duplicate, favourite, rate, stats ------------------------------------------------------------------
+
+
+def test_duplicating_twice_gives_two_independent_private_copies(cast, exercises):
+    original = create(cast["owner"], exercises, visibility="public")
+    first = cast["stranger"].post(f"{URL}/{original['id']}/duplicate").json()
+    second = cast["stranger"].post(f"{URL}/{original['id']}/duplicate").json()
+    assert first["id"] != second["id"]
+    assert (first["visibility"], first["forked_from"], first["owner"]["id"]) == (
+        "private",
+        original["id"],
+        str(cast["stranger"].user.public_id),
+    )
+    edited = program(exercises[:1], name="Mine now")
+    assert cast["stranger"].put(f"{URL}/{first['id']}", edited, format="json").status_code == 200
+    again = cast["owner"].get(f"{URL}/{original['id']}").json()
+    assert again["name"] == "Strong Start"
+    assert len(again["days"][0]["exercises"]) == 3
+    assert again["fork_count"] == 2
+
+
+def test_favourite_is_idempotent_and_counted_once(cast, exercises):
+    body = create(cast["owner"], exercises, visibility="public")
+    client = cast["stranger"]
+    assert client.post(f"{URL}/{body['id']}/favorite").json() == {"is_favorite": True, "favorite_count": 1}
+    assert client.post(f"{URL}/{body['id']}/favorite").json() == {"is_favorite": True, "favorite_count": 1}
+    assert client.get(f"{URL}/{body['id']}").json()["is_favorite"] is True
+    assert client.delete(f"{URL}/{body['id']}/favorite").status_code == 204
+    assert client.delete(f"{URL}/{body['id']}/favorite").status_code == 204
+    assert WorkoutTemplate.objects.get().favorite_count == 0
+    assert not TemplateFavorite.objects.exists()
+
+
+def test_rating_once_then_updating(cast, exercises):
+    body = create(cast["owner"], exercises, visibility="public")
+    rater = cast["owner"]
+    assert rater.post(f"{URL}/{body['id']}/rate", {"score": 5}, format="json").status_code == 201
+    again = rater.post(f"{URL}/{body['id']}/rate", {"score": 3, "review": "Hard"}, format="json")
+    assert again.status_code == 200
+    assert again.json()["rating"]["count"] == 1
+    assert rater.get(f"{URL}/{body['id']}").json()["my_rating"] == {"score": 3, "review": "Hard"}
+    assert cast["stranger"].post(f"{URL}/{body['id']}/rate", {"score": 5}, format="json").status_code == 403
+
+
+def test_stats_come_from_counters(cast, exercises, django_assert_max_num_queries):
+    body = create(cast["owner"], exercises, visibility="public")
+    template = WorkoutTemplate.objects.get()
+    for _ in range(4):
+        template_workout_started(template_id=template.pk)
+    template_workout_completed(template_id=template.pk, active_seconds=3000)
+    template_workout_completed(template_id=template.pk, active_seconds=3600)
+    with django_assert_max_num_queries(3):
+        stats = cast["friend"].get(f"{URL}/{body['id']}/stats").json()
+    assert stats["uses"] == 4
+    assert stats["completions"] == 2
+    assert stats["completion_rate"] == 0.5
+    assert stats["average_duration_seconds"] == 3300
+
+
+# --- lists -------------------------------------------------------------------------------------------
+
+
+def test_my_public_and_featured(cast, exercises):
+    mine = create(cast["owner"], exercises)
+    public = create(cast["owner"], exercises, visibility="public", name="Open")
+    WorkoutTemplate.objects.filter(public_id=public["id"]).update(is_featured=True)
+    ids = lambda client, path: [row["id"] for row in client.get(URL + path).json()["results"]]  # noqa: E731
+    assert set(ids(cast["owner"], "/my")) == {mine["id"], public["id"]}
+    assert ids(cast["stranger"], "/public") == [public["id"]]
+    assert ids(cast["stranger"], "/featured") == [public["id"]]
+    assert ids(cast["stranger"], "/my") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"goal": "hypertrophy"}, {"Big"}),
+        ({"difficulty": "advanced"}, {"Big"}),
+        ({"days_per_week": 1}, {"Strong Start"}),
+        ({"equipment": "bodyweight"}, {"Home"}),
+        ({"equipment": "barbell,bench,bodyweight"}, {"Strong Start", "Big", "Home"}),
+        ({"q": "home"}, {"Home"}),
+    ],
+)
+def test_filters(auth_client, exercises, params, expected):
+    client = auth_client()
+    create(client, exercises)
+    create(client, exercises, name="Big", goal="hypertrophy", difficulty="advanced", days=2)
+    create(client, exercises[2:], name="Home", description="No gym at home", days=3)
+    assert {row["name"] for row in client.get(URL, params).json()["results"]} == expected
+
+
+@pytest.mark.parametrize("params", [{"goal": "flying"}, {"days_per_week": 8}, {"ordering": "colour"}])
+def test_bad_filters_are_400(auth_client, params):
+    assert auth_client().get(URL, params).status_code == 400
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_list_query_count_is_fixed(auth_client, exercises, django_assert_num_queries, count):
+    client = auth_client()
+    for _ in range(count):
+        create(client, exercises)
+    with django_assert_num_queries(4):
+        assert len(client.get(URL, {"page_size": 50}).json()["results"]) == count
