@@ -152,6 +152,14 @@ def template_delete(*, template: WorkoutTemplate, user: User) -> None:
     WorkoutTemplate.objects.filter(pk=template.pk).update(deleted_at=timezone.now())
 
 
+@transaction.atomic
+def template_restore(*, template: WorkoutTemplate, user: User) -> None:
+    """Undo a soft delete (moderators, from the admin)."""
+    if not user_has_role(user, MODERATOR):
+        raise ForbiddenError("Only moderators can restore a program.")
+    WorkoutTemplate.objects.filter(pk=template.pk).update(deleted_at=None)
+
+
 def program_document(template: WorkoutTemplate) -> dict[str, Any]:
     """The program as an input document (for copies), from a template loaded `with_program`."""
     return {

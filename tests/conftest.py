@@ -40,6 +40,7 @@ def _release_test_database(django_db_setup, django_db_blocker):
 REFERENCE_DATA_MIGRATIONS = [
     ("accounts.migrations.0002_roles", "create_roles"),
     ("exercises.migrations.0002_catalogs", "create_catalogs"),
+    ("templates_app.migrations.0002_trainer_permissions", "grant_program_permissions"),
 ]
 
 

@@ -13,15 +13,12 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from fitai.api.exception_types import PayloadTooLarge
 from fitai.errors import DomainError, error_payload
 
+__all__ = ["PayloadTooLarge", "exception_handler", "flatten_error_paths"]
+
 logger = logging.getLogger("fitai.api")
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
 
 
 class DomainAPIException(exceptions.APIException):

@@ -13,7 +13,7 @@ from django.conf import settings
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
-from fitai.api.exceptions import PayloadTooLarge
+from fitai.api.exception_types import PayloadTooLarge
 
 MAX_JSON_DEPTH = 100
 

@@ -111,3 +111,14 @@ async def test_broadcast_reaches_every_socket_of_the_group_only(member):
     assert await outsider.receive_nothing()
     for communicator in [*listeners, outsider]:
         await communicator.disconnect()
+
+
+def test_origin_is_checked_only_when_a_browser_sends_one():
+    from urllib.parse import urlparse
+
+    from fitai.websocket import BrowserOriginValidator
+
+    validator = BrowserOriginValidator(None, ["127.0.0.1"])
+    assert validator.valid_origin(None)
+    assert validator.valid_origin(urlparse("http://127.0.0.1:8000"))
+    assert not validator.valid_origin(urlparse("http://evil.example"))
