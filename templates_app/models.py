@@ -19,10 +19,7 @@ class Goal(models.TextChoices):
     GENERAL_FITNESS = "general_fitness", "General fitness"
 
 
-class Difficulty(models.TextChoices):
-    BEGINNER = "beginner", "Beginner"
-    INTERMEDIATE = "intermediate", "Intermediate"
-    ADVANCED = "advanced", "Advanced"
+Difficulty = Exercise.Difficulty
 
 
 class Visibility(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from exercises.models import Exercise
-from templates_app.models import Visibility, WorkoutTemplate
+from templates_app.models import TemplateSet, Visibility, WorkoutTemplate
 
 
 class Workout(models.Model):
@@ -93,12 +93,7 @@ class WorkoutExercise(models.Model):
 
 
 class WorkoutSet(models.Model):
-    class SetType(models.TextChoices):
-        WARMUP = "warmup", "Warm-up"
-        WORKING = "working", "Working"
-        DROP = "drop", "Drop set"
-        FAILURE = "failure", "To failure"
-        AMRAP = "amrap", "As many reps as possible"
+    SetType = TemplateSet.SetType
 
     workout = models.ForeignKey(Workout, on_delete=models.CASCADE, related_name="+")
     workout_exercise = models.ForeignKey(WorkoutExercise, on_delete=models.CASCADE, related_name="sets")
