@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("accounts.page_urls")),
     path("exercises/", include("exercises.page_urls")),
     path("programs/", include("templates_app.page_urls")),
+    path("workouts/", include("workouts.page_urls")),
     path("api/v1", ApiRootApi.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),
     path("api/v1/auth/", include("accounts.urls")),
