@@ -76,41 +76,61 @@ class InvalidImageError(DomainError):
 
 def avatar_encode(*, upload: UploadedFile) -> dict[int, bytes]:
     """Decode the upload and return new WebP files by size in px; raise if it is not acceptable."""
-    if upload.size is None or upload.size > MAX_UPLOAD_BYTES:
-        raise AvatarTooLargeError()
+    # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale for free; keep at least 512 px a side.
+    image = image_decode(upload=upload, draft_size=(SIZES[0], SIZES[0]))
+    try:
+        square = ImageOps.fit(image, (SIZES[0], SIZES[0]), method=Image.Resampling.LANCZOS)
+        return {
+            size: webp_encode(
+                square if size == SIZES[0] else square.resize((size, size), Image.Resampling.LANCZOS)
+            )
+            for size in SIZES
+        }
+    except (OSError, ValueError):  # A mode or layout decoded fine but beyond conversion.
+        raise InvalidImageError() from None
+
+
+def image_decode(
+    *,
+    upload: UploadedFile,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_pixels: int = MAX_PIXELS,
+    draft_size: tuple[int, int] | None = None,
+) -> Image.Image:
+    """Decode an uploaded JPEG, PNG or WebP into an upright sRGB RGB image that carries nothing else.
+
+    Shared by every upload of pictures (avatars, progress photos), so the checks live in one
+    place: judged by content only (415 otherwise), `max_bytes` (413), `max_pixels` checked from
+    the header before any pixel is decoded (413), damaged files 400. `draft_size` lets a JPEG be
+    decoded at a reduced scale that still covers that size.
+    """
+    if upload.size is None or upload.size > max_bytes:
+        raise AvatarTooLargeError(f"The picture is larger than {max_bytes // (1024 * 1024)} MB.")
+    too_many_pixels = f"The picture has more than {max_pixels // 1_000_000} million pixels."
     upload.seek(0)
     try:
         image = Image.open(upload, formats=DECODERS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageTooLargeError() from None
+        raise ImageTooLargeError(too_many_pixels) from None
     except UnidentifiedImageError:
         raise UnsupportedImageError() from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise InvalidImageError() from None
     with image:
         width, height = image.size
-        if width < 1 or height < 1 or width * height > MAX_PIXELS:
-            raise ImageTooLargeError()
-        # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale for free; keep at least 512 px a side.
-        image.draft("RGB", (SIZES[0], SIZES[0]))
+        if width < 1 or height < 1 or width * height > max_pixels:
+            raise ImageTooLargeError(too_many_pixels)
+        if draft_size is not None:
+            image.draft("RGB", draft_size)
         try:
             image.load()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageTooLargeError() from None
+            raise ImageTooLargeError(too_many_pixels) from None
         except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError):
             raise InvalidImageError() from None
         try:
-            square = ImageOps.fit(
-                _to_srgb(_upright(image), image.info.get("icc_profile")),
-                (SIZES[0], SIZES[0]),
-                method=Image.Resampling.LANCZOS,
-            )
-            return {
-                size: _webp(
-                    square if size == SIZES[0] else square.resize((size, size), Image.Resampling.LANCZOS)
-                )
-                for size in SIZES
-            }
+            # Both steps return new images, so the result outlives the closed file.
+            return _to_srgb(_upright(image), image.info.get("icc_profile"))
         except (OSError, ValueError):  # A mode or layout decoded fine but beyond conversion.
             raise InvalidImageError() from None
 
@@ -120,7 +140,7 @@ def _upright(image: Image.Image) -> Image.Image:
     try:
         return ImageOps.exif_transpose(image)
     except Exception:  # Broken EXIF comes in every shape; orientation is a nicety, not a must.
-        logger.info("Ignoring unreadable EXIF orientation of an uploaded avatar")
+        logger.info("Ignoring unreadable EXIF orientation of an uploaded picture")
         return image
 
 
@@ -145,7 +165,7 @@ def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
     return background.convert("RGB")
 
 
-def _webp(image: Image.Image) -> bytes:
+def webp_encode(image: Image.Image) -> bytes:
     """Encode pixels only: a fresh image has no `info`, so no metadata can travel with it."""
     clean = Image.frombytes("RGB", image.size, image.convert("RGB").tobytes())
     buffer = io.BytesIO()

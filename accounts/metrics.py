@@ -9,7 +9,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import BodyMetric, User
+from fitai import events
 from fitai.errors import NotFoundError
+
+# Emitted after commit whenever a user's measurements change; goals recompute their progress.
+METRIC_CHANGED = "metric.changed"
+events.declare(METRIC_CHANGED)
 
 Kind = BodyMetric.Kind
 # Clocks on phones drift; a measurement a few minutes "in the future" is still now.
@@ -78,7 +83,7 @@ def metric_record(
     note: str = "",
 ) -> BodyMetric:
     """Store one measurement in metric units."""
-    return BodyMetric.objects.create(
+    metric = BodyMetric.objects.create(
         user=user,
         kind=kind,
         value=metric_value_to_metric(kind=kind, value=value, unit=unit),
@@ -86,6 +91,8 @@ def metric_record(
         measured_at=_check_moment(measured_at or timezone.now()),
         note=note,
     )
+    events.emit(METRIC_CHANGED, user_id=user.pk, kind=kind)
+    return metric
 
 
 def metric_update(
@@ -111,11 +118,14 @@ def metric_update(
         fields.append("note")
     if fields:
         metric.save(update_fields=fields)
+        events.emit(METRIC_CHANGED, user_id=metric.user_id, kind=metric.kind)
     return metric
 
 
 def metric_delete(*, metric: BodyMetric) -> None:
+    user_id, kind = metric.user_id, metric.kind
     metric.delete()
+    events.emit(METRIC_CHANGED, user_id=user_id, kind=kind)
 
 
 def metrics_for_user(

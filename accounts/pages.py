@@ -1,7 +1,9 @@
 """Account pages with session login: sign up, log in and out, verify the address, reset the password.
 
 The same accounts and rules as the API (`accounts.services`): the same progressive lockout, the
-same single-use mailed links, and answers about addresses that never reveal whether an account exists.
+same throttles (the API's scopes and counters, per IP and per account; a throttled form is shown
+again with the wait, as a 429), the same single-use mailed links, and answers about addresses that
+never reveal whether an account exists.
 """
 
 import math
@@ -19,7 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import services
 from accounts.forms import EmailForm, LoginForm, PasswordResetForm, SignupForm, form_add_service_errors
-from fitai.api.throttling import ScopedRateThrottle
+from accounts.models import normalize_email
+from fitai.api.throttling import account_throttle_allows, throttle_wait
 
 SESSION_BACKEND = "accounts.backends.EmailOrUsernameBackend"
 INVALID_LOGIN = "The e-mail, username or password is wrong."
@@ -29,12 +32,7 @@ VERIFICATION_SENT = (
 )
 
 GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
-
-
-class LoginScope:
-    """The API's `login` throttle scope, counted per client IP, for the login page too."""
-
-    throttle_scope = "login"
+TOO_MANY_ATTEMPTS = "Too many attempts, try again in {wait}."
 
 
 def _safe_next(request: HttpRequest, url: str) -> str:
@@ -50,6 +48,17 @@ def _minutes(seconds: int) -> str:
     return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
 
 
+def _render_form(
+    request: HttpRequest, template: str, form, *, retry_after: int | None = None
+) -> HttpResponse:
+    """The page with its form; a throttled or locked form answers 429 with `Retry-After`."""
+    if retry_after is None:
+        return render(request, template, {"form": form})
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def _email_form(request: HttpRequest) -> EmailForm:
     """An empty address form, filled in with the signed-in user's own address."""
     return EmailForm(initial={"email": request.user.email} if request.user.is_authenticated else None)
@@ -62,6 +71,13 @@ def signup(request: HttpRequest) -> HttpResponse:
     """Create an account, log it in, and ask the user to confirm the address we mailed."""
     form = SignupForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
+        # Sign-up must say when an address is taken, so it is throttled like the API's register.
+        wait = throttle_wait(
+            request, scope="register", account_key=normalize_email(form.cleaned_data["email"])
+        )
+        if wait:
+            form.add_error(None, TOO_MANY_ATTEMPTS.format(wait=_minutes(wait)))
+            return _render_form(request, "accounts/signup.html", form, retry_after=wait)
         try:
             user = services.user_register(**form.cleaned_data)
         except ValidationError as error:
@@ -74,7 +90,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 "follow it to confirm your address.",
             )
             return redirect("home")
-    return render(request, "accounts/signup.html", {"form": form})
+    return _render_form(request, "accounts/signup.html", form)
 
 
 @GET_OR_POST
@@ -86,30 +102,28 @@ def login_page(request: HttpRequest) -> HttpResponse:
         form = LoginForm(initial={"next": request.GET.get("next", "")})
         return render(request, "accounts/login.html", {"form": form})
     form = LoginForm(request.POST)
-    ip_throttle = ScopedRateThrottle()
-    if not ip_throttle.allow_request(request, LoginScope):
-        form.add_error(
-            None, f"Too many attempts, try again in {_minutes(math.ceil(ip_throttle.wait() or 60))}."
-        )
-    elif form.is_valid():
-        identifier, password = form.cleaned_data["login"], form.cleaned_data["password"]
-        try:
-            services.login_lockout_check(identifier=identifier)
-        except services.LoginLockedError as error:
-            form.add_error(
-                None, f"Too many failed attempts, try again in {_minutes(error.retry_after or 60)}."
-            )
-        else:
-            # The backend spends the same time on unknown and known names, and refuses inactive users.
-            user = authenticate(request, username=identifier, password=password)
-            if user is None:
-                services.login_failure_record(identifier=identifier)
-                form.add_error(None, INVALID_LOGIN)
-            else:
-                services.login_failures_reset(identifier=identifier)
-                login(request, user, backend=SESSION_BACKEND)
-                return redirect(_safe_next(request, form.cleaned_data["next"]))
-    return render(request, "accounts/login.html", {"form": form})
+    if not form.is_valid():
+        return _render_form(request, "accounts/login.html", form)
+    identifier, password = form.cleaned_data["login"], form.cleaned_data["password"]
+    # The API's login counters: per client IP, and per account whichever of its names is typed.
+    wait = throttle_wait(request, scope="login", account_key=services.login_subject(identifier=identifier))
+    if wait:
+        form.add_error(None, TOO_MANY_ATTEMPTS.format(wait=_minutes(wait)))
+        return _render_form(request, "accounts/login.html", form, retry_after=wait)
+    try:
+        services.login_lockout_check(identifier=identifier)
+    except services.LoginLockedError as error:
+        wait = error.retry_after or 60
+        form.add_error(None, f"Too many failed attempts, try again in {_minutes(wait)}.")
+        return _render_form(request, "accounts/login.html", form, retry_after=wait)
+    # The backend counts the failure against the account (or the unknown name), spends the same
+    # time on unknown and known names, and refuses inactive users.
+    user = authenticate(request, username=identifier, password=password)
+    if user is None:
+        form.add_error(None, INVALID_LOGIN)
+        return _render_form(request, "accounts/login.html", form)
+    login(request, user, backend=SESSION_BACKEND)
+    return redirect(_safe_next(request, form.cleaned_data["next"]))
 
 
 @require_POST
@@ -137,10 +151,17 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
     """Mail a new verification link; the answer is the same whether or not the account exists."""
     form = EmailForm(request.POST) if request.method == "POST" else _email_form(request)
     if form.is_valid():
-        services.email_verification_request(email=form.cleaned_data["email"])
+        wait = throttle_wait(request, scope="resend_verification")
+        if wait:
+            form.add_error(None, TOO_MANY_ATTEMPTS.format(wait=_minutes(wait)))
+            return _render_form(request, "accounts/resend_verification.html", form, retry_after=wait)
+        email = normalize_email(form.cleaned_data["email"])
+        # Past the per-address limit nothing is sent, and the page says the same as ever.
+        if account_throttle_allows(request, scope="resend_verification", account_key=email):
+            services.email_verification_request(email=email)
         messages.info(request, VERIFICATION_SENT)
         return redirect("accounts:resend-verification")
-    return render(request, "accounts/resend_verification.html", {"form": form})
+    return _render_form(request, "accounts/resend_verification.html", form)
 
 
 @GET_OR_POST
@@ -148,10 +169,17 @@ def forgot_password(request: HttpRequest) -> HttpResponse:
     """Mail a password reset link; the answer is the same whether or not the account exists."""
     form = EmailForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        services.password_reset_request(email=form.cleaned_data["email"])
+        wait = throttle_wait(request, scope="forgot_password")
+        if wait:
+            form.add_error(None, TOO_MANY_ATTEMPTS.format(wait=_minutes(wait)))
+            return _render_form(request, "accounts/forgot_password.html", form, retry_after=wait)
+        email = normalize_email(form.cleaned_data["email"])
+        # Past the per-address limit nothing is sent, and the page says the same as ever.
+        if account_throttle_allows(request, scope="forgot_password", account_key=email):
+            services.password_reset_request(email=email)
         messages.info(request, RESET_LINK_SENT)
         return redirect("accounts:forgot-password")
-    return render(request, "accounts/forgot_password.html", {"form": form})
+    return _render_form(request, "accounts/forgot_password.html", form)
 
 
 def _reset_link_invalid(request: HttpRequest, reason: str) -> HttpResponse:

@@ -104,4 +104,5 @@ def preferences_update(*, user: User, changes: Any) -> dict[str, Any]:
     profile.searchable = document["privacy"]["searchable"]
     profile.profile_visibility = document["privacy"]["profile_visibility"]
     profile.save(update_fields=["preferences", "searchable", "profile_visibility", "updated_at"])
+    user.profile = profile  # Readers of this user object now see the new document.
     return document

@@ -107,23 +107,35 @@ def email_verification_queue(*, user: User) -> None:
 
 
 def user_login(*, identifier: str, password: str, user_agent: str = "") -> tuple[User, TokenPair]:
-    """Check the credentials and open a login (a token family); same error for every failure.
+    """Check the credentials and open a login (a token family); same error for every failure."""
+    user = user_authenticate(identifier=identifier, password=password)
+    if user is None:
+        raise InvalidCredentialsError()
+    update_last_login(None, user)
+    return user, login_open(user=user, user_agent=user_agent)
 
-    A locked login name is refused before its password is checked, whether or not it exists.
+
+def user_authenticate(*, identifier: str, password: str) -> User | None:
+    """The active user that `identifier` (e-mail or username) and `password` name, else None.
+
+    The one credential check of the API, the pages and the admin (through the session backend),
+    so all of them share the lockout. A locked account (or unknown login name) raises
+    `LoginLockedError` before the password is checked, whether or not the account exists; a failure
+    is counted against the account whichever of its names was typed.
     """
-    login_lockout_check(identifier=identifier)
     user = selectors.user_get_by_login(identifier=identifier)
+    subject = _login_subject(identifier=identifier, user=user)
+    _lockout_check(subject=subject)
     if user is None:
         User().set_password(password)  # Same work as a real check: timing reveals nothing.
         valid = False
     else:
         valid = user.check_password(password) and user.is_active
     if not valid:
-        login_failure_record(identifier=identifier)
-        raise InvalidCredentialsError()
-    login_failures_reset(identifier=identifier)
-    update_last_login(None, user)
-    return user, login_open(user=user, user_agent=user_agent)
+        _failure_record(subject=subject)
+        return None
+    _failures_reset(subject=subject)
+    return user
 
 
 def login_open(*, user: User, user_agent: str = "") -> TokenPair:
@@ -215,22 +227,52 @@ def user_deactivate(*, user: User) -> None:
 # --- Lockout ------------------------------------------------------------------------------------
 
 
+def _login_subject(*, identifier: str, user: User | None) -> str:
+    """What lockout and the per-account login throttle count failures against.
+
+    The account when `identifier` names one (by e-mail or username, any case), so switching
+    between its names neither escapes a lockout nor doubles the allowance; otherwise the login name
+    itself, so unknown names are limited exactly like known ones and nothing tells them apart.
+    """
+    if user is not None:
+        return f"account:{user.pk}"
+    return "login:" + identifier.strip().lower()
+
+
+def login_subject(*, identifier: str) -> str:
+    """The lockout subject of a login name; the per-account login throttle keys on it too."""
+    return _login_subject(identifier=identifier, user=selectors.user_get_by_login(identifier=identifier))
+
+
 def login_digest(identifier: str) -> str:
-    return token_digest("login:" + identifier.strip().lower())
+    """The key of the lockout row that failures with this login name count against."""
+    return token_digest(login_subject(identifier=identifier))
 
 
 def login_lockout_check(*, identifier: str) -> None:
-    """Raise `LoginLockedError` (with the seconds left) while the login name is locked."""
-    state = LoginThrottleState.objects.filter(identifier_digest=login_digest(identifier)).first()
+    """Raise `LoginLockedError` (with the seconds left) while the login name's account is locked."""
+    _lockout_check(subject=login_subject(identifier=identifier))
+
+
+def login_failure_record(*, identifier: str) -> LoginThrottleState:
+    return _failure_record(subject=login_subject(identifier=identifier))
+
+
+def login_failures_reset(*, identifier: str) -> None:
+    _failures_reset(subject=login_subject(identifier=identifier))
+
+
+def _lockout_check(*, subject: str) -> None:
+    state = LoginThrottleState.objects.filter(identifier_digest=token_digest(subject)).first()
     now = timezone.now()
     if state and state.locked_until and state.locked_until > now:
         raise LoginLockedError(retry_after=math.ceil((state.locked_until - now).total_seconds()))
 
 
 @transaction.atomic
-def login_failure_record(*, identifier: str) -> LoginThrottleState:
+def _failure_record(*, subject: str) -> LoginThrottleState:
     """Count a failure; from the threshold on, lock for a time that doubles with each failure."""
-    digest = login_digest(identifier)
+    digest = token_digest(subject)
     LoginThrottleState.objects.get_or_create(identifier_digest=digest)
     state = LoginThrottleState.objects.select_for_update().get(identifier_digest=digest)
     now = timezone.now()
@@ -249,8 +291,8 @@ def login_failure_record(*, identifier: str) -> LoginThrottleState:
     return state
 
 
-def login_failures_reset(*, identifier: str) -> None:
-    LoginThrottleState.objects.filter(identifier_digest=login_digest(identifier)).delete()
+def _failures_reset(*, subject: str) -> None:
+    LoginThrottleState.objects.filter(identifier_digest=token_digest(subject)).delete()
 
 
 # --- Single-use e-mailed tokens -----------------------------------------------------------------
@@ -403,8 +445,7 @@ def password_set(*, user: User, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     logins_revoke_all(user=user, reason="password_changed")
-    login_failures_reset(identifier=user.email)
-    login_failures_reset(identifier=user.username)
+    _failures_reset(subject=_login_subject(identifier=user.email, user=user))
     user_id = user.pk
     transaction.on_commit(lambda: send_password_changed_task.delay(user_id))
 

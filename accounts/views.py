@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from accounts.models import USERNAME_PATTERN
+from accounts.models import USERNAME_PATTERN, normalize_email
 from accounts.serializers import (
     AcceptedSerializer,
     AuthResultSerializer,
@@ -17,7 +17,12 @@ from accounts.serializers import (
     UserSerializer,
 )
 from fitai.api.serializers import ErrorEnvelopeSerializer
-from fitai.api.throttling import AccountRateThrottle, AnonRateThrottle, ScopedRateThrottle
+from fitai.api.throttling import (
+    AccountRateThrottle,
+    AnonRateThrottle,
+    ScopedRateThrottle,
+    account_throttle_allows,
+)
 
 # Per client IP, and per account named in the body.
 AUTH_THROTTLES = [AnonRateThrottle, ScopedRateThrottle, AccountRateThrottle]
@@ -68,7 +73,6 @@ class LoginApi(APIView):
     permission_classes = [AllowAny]
     throttle_classes = AUTH_THROTTLES
     throttle_scope = "login"
-    throttle_account_fields = ("email", "username")
 
     class InputSerializer(serializers.Serializer):
         email = serializers.CharField(max_length=254, required=False, help_text="E-mail address, or:")
@@ -79,6 +83,15 @@ class LoginApi(APIView):
             if not (attrs.get("email") or attrs.get("username")):
                 raise serializers.ValidationError("Give your e-mail address or your username.")
             return attrs
+
+    def throttle_account_key(self, request: Request) -> str | None:
+        """The account the login names, by e-mail or username alike (the lockout's subject)."""
+        data = request.data if isinstance(request.data, dict) else {}
+        for field in ("email", "username"):
+            value = data.get(field)
+            if isinstance(value, str) and value.strip():
+                return services.login_subject(identifier=value)
+        return None
 
     @extend_schema(
         request=InputSerializer,
@@ -140,7 +153,11 @@ class EmailInputSerializer(serializers.Serializer):
 
 
 class ForgotPasswordApi(APIView):
-    """Mail a single-use reset link; the answer is the same whether or not the account exists."""
+    """Mail a single-use reset link; the answer is the same whether or not the account exists.
+
+    Throttled per IP (429); per address the limit is silent: past it nothing is mailed, and the
+    answer is still 202, so it reveals nothing about the address.
+    """
 
     authentication_classes = ()
     permission_classes = [AllowAny]
@@ -151,7 +168,9 @@ class ForgotPasswordApi(APIView):
     def post(self, request: Request) -> Response:
         data = EmailInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.password_reset_request(email=data.validated_data["email"])
+        email = normalize_email(data.validated_data["email"])
+        if account_throttle_allows(request, scope=self.throttle_scope, account_key=email):
+            services.password_reset_request(email=email)
         return Response({"detail": ACCEPTED_MESSAGE}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -192,7 +211,10 @@ class VerifyEmailApi(APIView):
 
 
 class ResendVerificationApi(APIView):
-    """Mail a new verification link; the answer is the same whatever the address."""
+    """Mail a new verification link; the answer is the same whatever the address.
+
+    Throttled per IP (429) and, silently, per address, like forgot-password.
+    """
 
     authentication_classes = ()
     permission_classes = [AllowAny]
@@ -203,5 +225,7 @@ class ResendVerificationApi(APIView):
     def post(self, request: Request) -> Response:
         data = EmailInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.email_verification_request(email=data.validated_data["email"])
+        email = normalize_email(data.validated_data["email"])
+        if account_throttle_allows(request, scope=self.throttle_scope, account_key=email):
+            services.email_verification_request(email=email)
         return Response({"detail": ACCEPTED_MESSAGE}, status=status.HTTP_202_ACCEPTED)

@@ -159,6 +159,8 @@ class Exercise(models.Model):
         ]
         indexes = [
             models.Index(Lower("name"), name="exercises_exercise_name_lower"),
+            # The default list ordering (approved ones by name) walks this index.
+            models.Index(fields=["status", "name"], name="exercises_status_name"),
             models.Index(fields=["status", "category"], name="exercises_status_category"),
             models.Index(fields=["status", "difficulty"], name="exercises_status_difficulty"),
             models.Index(fields=["status", "mechanics"], name="exercises_status_mechanics"),

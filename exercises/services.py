@@ -11,7 +11,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Sum
+from django.db.models.functions import Cast, Ln
 from django.utils import timezone
 
 from accounts.models import User
@@ -226,7 +227,11 @@ def bayesian_score(*, total: int, count: int, mean: float) -> float:
 
 
 def rating_aggregates_refresh(*, exercise_ids: Iterable[int], mean: float | None = None) -> None:
-    """Recount the counted ratings of these exercises and store their Bayesian scores."""
+    """Recount the counted ratings of these exercises and store their Bayesian scores.
+
+    Popularity moves at once too: its rating term (`rating_term`) is swapped for the new one in
+    the same UPDATE, which reads the old score and count, so concurrent refreshes stay exact.
+    """
     exercise_ids = list(set(exercise_ids))
     if not exercise_ids:
         return
@@ -239,12 +244,23 @@ def rating_aggregates_refresh(*, exercise_ids: Iterable[int], mean: float | None
     }
     for exercise_id in exercise_ids:
         row = totals.get(exercise_id, {"n": 0, "total": 0})
+        score = bayesian_score(total=row["total"] or 0, count=row["n"], mean=mean)
+        old_term = F("rating_score") * Ln(Cast(F("rating_count"), FloatField()) + 1.0)
         Exercise.objects.filter(pk=exercise_id).update(
             rating_count=row["n"],
             rating_sum=row["total"] or 0,
-            rating_score=bayesian_score(total=row["total"] or 0, count=row["n"], mean=mean),
+            rating_score=score,
+            popularity=ExpressionWrapper(
+                F("popularity") - old_term + rating_term(score=score, count=row["n"]),
+                output_field=FloatField(),
+            ),
         )
     _on_commit_library_changed()
+
+
+def rating_term(*, score: float, count: int) -> float:
+    """What the rating adds to popularity: the Bayesian score, weighted by how many votes back it."""
+    return score * math.log1p(count)
 
 
 def exercise_rate(
@@ -321,7 +337,9 @@ def popularity_recompute(*, today: date | None = None) -> int:
     changed = []
     for exercise in Exercise.objects.approved().only("pk", "rating_score", "rating_count", "popularity"):
         score = round(
-            usage.get(exercise.pk, 0.0) + exercise.rating_score * math.log1p(exercise.rating_count), 4
+            usage.get(exercise.pk, 0.0)
+            + rating_term(score=exercise.rating_score, count=exercise.rating_count),
+            4,
         )
         if score != exercise.popularity:
             exercise.popularity = score

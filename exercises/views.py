@@ -239,9 +239,13 @@ class ExercisesByCatalogApi(StatelessReadsMixin, APIView):
     )
     def get(self, request: Request, slug: str) -> Response:
         def build() -> dict:
-            if not self.catalog.objects.filter(slug=slug).exists():
-                raise NotFoundError(f"No {self.filter_name} called {slug!r}.")
-            exercises, ordering = _filtered(request, **{self.filter_name: slug})
+            # The filter resolves the slug (one query): an unknown one is its error, answered 404.
+            try:
+                exercises, ordering = _filtered(request, **{self.filter_name: slug})
+            except ValidationError as error:
+                if self.filter_name in getattr(error, "error_dict", {}):
+                    raise NotFoundError(f"No {self.filter_name} called {slug!r}.") from None
+                raise
             return _page(request, self, selectors.exercises_ordered(exercises, ordering))
 
         return cached_response(request, f"by-{self.filter_name}", build)

@@ -1,9 +1,36 @@
-"""Platform records in the admin: the account-erasure audit trail, read-only."""
+"""The admin's login, throttled like the API's; platform records: the erasure audit trail, read-only."""
+
+import math
 
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from fitai.api.throttling import throttle_wait
 from fitai.models import ErasureRecord
+
+
+class ThrottledAdminLoginForm(AdminAuthenticationForm):
+    """`/admin/login/` under the API's `login` scope per client IP, counted before any password check.
+
+    The per-account lockout comes from the authentication backend (`AUTHENTICATION_BACKENDS`),
+    which every session login goes through.
+    """
+
+    def clean(self):
+        wait = throttle_wait(self.request, scope="login")
+        if wait:
+            minutes = max(1, math.ceil(wait / 60))
+            raise ValidationError(
+                "Too many attempts, try again in %(minutes)s minute(s).",
+                code="throttled",
+                params={"minutes": minutes},
+            )
+        return super().clean()
+
+
+admin.site.login_form = ThrottledAdminLoginForm
 
 
 @admin.register(ErasureRecord)

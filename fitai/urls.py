@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.avatars import avatar_file
 from fitai import health, pages
 from fitai.api.views import ApiRootApi, PingApi
+from fitai.private_files import private_file
 
 admin.site.site_header = "FitAI administration"
 admin.site.site_title = "FitAI admin"
@@ -25,6 +26,7 @@ urlpatterns = [
     path("exercises/", include("exercises.page_urls")),
     path("programs/", include("templates_app.page_urls")),
     path("workouts/", include("workouts.page_urls")),
+    path("progress/", include("progress.page_urls")),
     path("api/v1", ApiRootApi.as_view(), name="api-root"),
     path("api/v1/", include(api_v1)),
     path("api/v1/auth/", include("accounts.urls")),
@@ -32,7 +34,9 @@ urlpatterns = [
     path("api/v1/exercises", include("exercises.urls")),
     path("api/v1/templates", include("templates_app.urls")),
     path("api/v1/workouts", include("workouts.urls")),
+    path("api/v1/", include("progress.urls")),
     path("media/avatars/<path:name>", avatar_file, name="avatar-file"),
+    path("media/private/<str:token>", private_file, name="private-file"),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("health/live", health.live, name="health-live"),

@@ -366,7 +366,14 @@ def program_unfavorite(request: HttpRequest, template_id: str) -> HttpResponse:
 def program_duplicate(request: HttpRequest, template_id: str) -> HttpResponse:
     """A private copy that is yours to change; the page of the copy opens."""
     source = _program_or_404(request, template_id)
-    copy = services.template_duplicate(template=source, user=request.user)
+    try:
+        copy = services.template_duplicate(template=source, user=request.user)
+    except ValidationError:
+        messages.error(
+            request,
+            "This program uses someone else's exercise still awaiting review: it cannot be copied yet.",
+        )
+        return redirect(_detail_url(source))
     messages.success(request, f"This is your own private copy of “{source.name}”: change it as you like.")
     return redirect(_detail_url(copy))
 
@@ -407,9 +414,13 @@ def program_delete(request: HttpRequest, template_id: str) -> HttpResponse:
 # --- Builder ------------------------------------------------------------------------------------
 
 
-def _exercise_catalog(request: HttpRequest) -> ExerciseCatalog:
-    """What `template_create` lets this author use: approved exercises and their own drafts."""
-    usable = Exercise.objects.alive().filter(Q(status=Exercise.Status.APPROVED) | Q(created_by=request.user))
+def _exercise_catalog(request: HttpRequest, template: WorkoutTemplate | None = None) -> ExerciseCatalog:
+    """What the services let this author use: live approved exercises, their own live drafts, and
+    the exercises the program being edited already uses (even if soft-deleted since)."""
+    usable = Exercise.objects.filter(
+        Q(deleted_at__isnull=True) & (Q(status=Exercise.Status.APPROVED) | Q(created_by=request.user))
+        | Q(pk__in=TemplateExercise.objects.filter(day__template=template).values("exercise_id"))
+    )
 
     def suggest(text: str) -> str | None:
         ids = search_exercise_ids(q=text, queryset=usable, limit=1)
@@ -446,7 +457,7 @@ def _builder_response(
 
 def _builder(request: HttpRequest, template: WorkoutTemplate | None) -> HttpResponse:
     """Show the builder, re-render it for its buttons, or save the program it holds."""
-    catalog = _exercise_catalog(request)
+    catalog = _exercise_catalog(request, template)
     if request.method != "POST":
         state = BuilderState.from_template(template) if template else BuilderState.blank()
         return _builder_response(request, ProgramBuilder(state, catalog=catalog), template=template)

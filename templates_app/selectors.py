@@ -11,6 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.friendships import accepted_between, blocked_between
 from accounts.models import Friendship, User
 from exercises.models import Equipment
+from fitai.api.permissions import MODERATOR, user_has_role
 from fitai.errors import NotFoundError
 from templates_app.models import (
     TemplateDay,
@@ -50,6 +51,22 @@ def template_get_visible(*, user: User, template_id: UUID | str) -> WorkoutTempl
     except ValueError:
         raise NotFoundError("No such program.") from None
     template = templates_visible_to(user=user).select_related("owner").filter(public_id=public_id).first()
+    if template is None:
+        raise NotFoundError("No such program.")
+    return template
+
+
+def template_get_deletable(*, user: User, template_id: UUID | str) -> WorkoutTemplate:
+    """What DELETE may act on: moderators reach every live program whatever its visibility (API.md:
+    owner or moderator), so abuse in a private or friends-only program can be removed; anyone else
+    only what they may see, the rest is not found."""
+    if not user_has_role(user, MODERATOR):
+        return template_get_visible(user=user, template_id=template_id)
+    try:
+        public_id = UUID(str(template_id))
+    except ValueError:
+        raise NotFoundError("No such program.") from None
+    template = WorkoutTemplate.objects.alive().select_related("owner").filter(public_id=public_id).first()
     if template is None:
         raise NotFoundError("No such program.")
     return template

@@ -99,7 +99,12 @@ class TemplateInputSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=30), max_length=10, required=False, default=list
     )
     days = DayInputSerializer(many=True, min_length=1, max_length=MAX_DAYS)
-    version = serializers.IntegerField(min_value=1, required=False, help_text="PUT: the version you edited.")
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="PUT: the version you edited (an integer or numeric string), required unless sent as "
+        "If-Match; a stale one → 409. Ignored on POST.",
+    )
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -187,14 +192,32 @@ class DaySerializer(serializers.Serializer):
     exercises = ProgramExerciseSerializer(many=True)
 
 
+class TemplateStatsSerializer(serializers.Serializer):
+    uses = serializers.IntegerField()
+    completions = serializers.IntegerField()
+    completion_rate = serializers.FloatField(allow_null=True)
+    average_duration_seconds = serializers.IntegerField(allow_null=True)
+    favorites = serializers.IntegerField()
+    forks = serializers.IntegerField()
+    rating = RatingSummarySerializer()
+
+
 class TemplateDetailSerializer(TemplateSummarySerializer):
     days = DaySerializer(many=True)
     forked_from = serializers.SerializerMethodField()
     is_favorite = serializers.SerializerMethodField()
     my_rating = serializers.SerializerMethodField()
+    stats = serializers.SerializerMethodField()
 
     class Meta(TemplateSummarySerializer.Meta):
-        fields = [*TemplateSummarySerializer.Meta.fields, "forked_from", "days", "is_favorite", "my_rating"]
+        fields = [
+            *TemplateSummarySerializer.Meta.fields,
+            "forked_from",
+            "days",
+            "is_favorite",
+            "my_rating",
+            "stats",
+        ]
 
     def get_forked_from(self, template: WorkoutTemplate) -> serializers.UUIDField(allow_null=True):
         return (
@@ -208,12 +231,6 @@ class TemplateDetailSerializer(TemplateSummarySerializer):
         rating = self.context.get("my_rating")
         return {"score": rating.score, "review": rating.review} if rating else None
 
-
-class TemplateStatsSerializer(serializers.Serializer):
-    uses = serializers.IntegerField()
-    completions = serializers.IntegerField()
-    completion_rate = serializers.FloatField(allow_null=True)
-    average_duration_seconds = serializers.IntegerField(allow_null=True)
-    favorites = serializers.IntegerField()
-    forks = serializers.IntegerField()
-    rating = RatingSummarySerializer()
+    def get_stats(self, template: WorkoutTemplate) -> TemplateStatsSerializer:
+        """Given by the view (`context["stats"]`), from the program's counters."""
+        return self.context.get("stats")

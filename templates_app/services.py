@@ -1,6 +1,8 @@
 """Program use cases: nested create and replace, duplicate, favourites, ratings, featuring, and the
 counters the workouts app updates when a workout started from a program changes state."""
 
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from exercises.models import Exercise
-from exercises.services import bayesian_score
+from exercises.services import bayesian_score, exercise_usage_record
 from fitai.api.permissions import MODERATOR, TRAINER, user_has_role
 from fitai.errors import ConflictError, ForbiddenError
 from templates_app.models import (
@@ -42,18 +44,28 @@ class StaleVersionError(ConflictError):
     default_message = "The program changed since you loaded it."
 
 
-def _usable_exercises(*, author: User, document: dict[str, Any]) -> dict[UUID, Exercise]:
-    """The exercises the document names that the author may use: approved ones and their own drafts.
+def _usable_exercises(
+    *,
+    author: User,
+    document: dict[str, Any],
+    kept: Iterable[int] = (),
+    message: str = "No usable exercise with this id.",
+) -> dict[UUID, Exercise]:
+    """The exercises the document names that the author may use: live approved ones, their own
+    live drafts, and `kept` (pks the program already uses).
 
-    Unknown or unusable ids are reported with their exact path in the document.
+    `kept` is why a soft-deleted exercise does not break the programs that use it (API.md: they
+    keep working): resending such a program is accepted, while a new reference to a deleted
+    exercise, or to someone else's unapproved one, is reported with its exact path.
     """
     wanted = {exercise["exercise_id"] for day in document["days"] for exercise in day["exercises"]}
-    usable = Exercise.objects.alive().filter(
-        Q(status=Exercise.Status.APPROVED) | Q(created_by=author), public_id__in=wanted
+    new_use = Q(deleted_at__isnull=True) & (Q(status=Exercise.Status.APPROVED) | Q(created_by=author))
+    usable = Exercise.objects.filter(new_use | Q(pk__in=list(kept)), public_id__in=wanted).prefetch_related(
+        "equipment"
     )
     found = {exercise.public_id: exercise for exercise in usable}
     errors = {
-        f"days[{d}].exercises[{e}].exercise_id": ["No usable exercise with this id."]
+        f"days[{d}].exercises[{e}].exercise_id": [message]
         for d, day in enumerate(document["days"])
         for e, exercise in enumerate(day["exercises"])
         if exercise["exercise_id"] not in found
@@ -102,6 +114,22 @@ def _write_program(
     template.required_equipment.set(equipment)
 
 
+def _program_exercise_ids(template: WorkoutTemplate) -> set[int]:
+    return set(TemplateExercise.objects.filter(day__template=template).values_list("exercise_id", flat=True))
+
+
+def _record_usage_after_commit(
+    *, exercise_ids: Iterable[int], kind: str, delta: int = 1, day: date | None = None
+) -> None:
+    """Feed the library's popularity (use in programs, favourites) once the change is committed, so
+    a rolled-back write never counts."""
+    ids = sorted(set(exercise_ids))
+    if ids:
+        transaction.on_commit(
+            lambda: exercise_usage_record(exercise_ids=ids, kind=kind, delta=delta, day=day)
+        )
+
+
 def _check_public_allowed(*, user: User, visibility: str) -> None:
     if visibility == Visibility.PUBLIC and not user.email_verified:
         raise ValidationError({"visibility": ["Confirm your e-mail address before publishing a program."]})
@@ -120,6 +148,7 @@ def template_create(
         **{field: document[field] for field in PROGRAM_FIELDS if field in document},
     )
     _write_program(template=template, document=document, exercises=exercises)
+    _record_usage_after_commit(exercise_ids=(e.pk for e in exercises.values()), kind="templates")
     return template
 
 
@@ -127,26 +156,37 @@ def template_create(
 def template_replace(
     *, template: WorkoutTemplate, user: User, document: dict[str, Any], version: int | None
 ) -> WorkoutTemplate:
-    """Replace the whole program if `version` is still current; a stale version is a 409."""
+    """Replace the whole program if `version` is still current: missing is a 400 (two editors
+    without versions would silently overwrite each other), stale is a 409.
+
+    Exercises the program already uses stay accepted even if soft-deleted since; only the ones
+    newly added count as a use in the library's popularity.
+    """
     if template.owner_id != user.pk:
         raise ForbiddenError("Only the owner can change this program.")
+    if version is None:
+        raise ValidationError({"version": ["Send the version you edited, in the body or as If-Match."]})
     current = WorkoutTemplate.objects.select_for_update().get(pk=template.pk)
-    if version is not None and version != current.version:
+    if version != current.version:
         raise StaleVersionError(current_version=current.version)
     _check_public_allowed(user=user, visibility=document.get("visibility", current.visibility))
-    exercises = _usable_exercises(author=user, document=document)
+    before = _program_exercise_ids(current)
+    exercises = _usable_exercises(author=user, document=document, kept=before)
     for field in PROGRAM_FIELDS:
         setattr(current, field, document.get(field, getattr(current, field)))
     current.version += 1
     current.save()
     current.days.all().delete()
     _write_program(template=current, document=document, exercises=exercises)
+    added = {exercise.pk for exercise in exercises.values()} - before
+    _record_usage_after_commit(exercise_ids=added, kind="templates")
     return current
 
 
 @transaction.atomic
 def template_delete(*, template: WorkoutTemplate, user: User) -> None:
-    """Soft delete, by the owner or a moderator: workouts started from it keep their link."""
+    """Soft delete, by the owner or a moderator (whatever its visibility: the view lets
+    moderators reach every program): workouts started from it keep their link."""
     if template.owner_id != user.pk and not user_has_role(user, MODERATOR):
         raise ForbiddenError("Only the owner or a moderator can delete this program.")
     WorkoutTemplate.objects.filter(pk=template.pk).update(deleted_at=timezone.now())
@@ -203,25 +243,44 @@ def program_document(template: WorkoutTemplate) -> dict[str, Any]:
 
 @transaction.atomic
 def template_duplicate(*, template: WorkoutTemplate, user: User) -> WorkoutTemplate:
-    """A private deep copy owned by `user`, remembering where it came from."""
+    """A private deep copy owned by `user`, remembering where it came from.
+
+    The copier must be allowed to use every exercise: approved ones (soft-deleted ones too, since
+    the copy is the same working program) and their own drafts. A program that uses someone
+    else's unapproved exercise cannot be copied: 400 naming each such path, nothing written.
+    """
     document = {**program_document(template), "visibility": Visibility.PRIVATE}
-    exercises = {
-        item.exercise.public_id: item.exercise for day in template.days.all() for item in day.exercises.all()
+    sources = [item.exercise for day in template.days.all() for item in day.exercises.all()]
+    kept = {
+        exercise.pk
+        for exercise in sources
+        if exercise.status == Exercise.Status.APPROVED or exercise.created_by_id == user.pk
     }
+    exercises = _usable_exercises(
+        author=user,
+        document=document,
+        kept=kept,
+        message="Someone else's submission awaiting review: the program cannot be copied yet.",
+    )
     copy = WorkoutTemplate.objects.create(
         owner=user, forked_from=template, **{field: document[field] for field in PROGRAM_FIELDS}
     )
     _write_program(template=copy, document=document, exercises=exercises)
     WorkoutTemplate.objects.filter(pk=template.pk).update(fork_count=F("fork_count") + 1)
+    _record_usage_after_commit(exercise_ids=(e.pk for e in exercises.values()), kind="templates")
     return copy
 
 
 def template_favorite(*, template: WorkoutTemplate, user: User) -> bool:
-    """Idempotent; the count moves only when a favourite is really added (exact under concurrency)."""
+    """Idempotent; the count moves only when a favourite is really added (exact under concurrency).
+
+    A new favourite also counts as a favourite of each exercise in the program (popularity).
+    """
     try:
         with transaction.atomic():
             TemplateFavorite.objects.create(template=template, user=user)
             WorkoutTemplate.objects.filter(pk=template.pk).update(favorite_count=F("favorite_count") + 1)
+            _record_usage_after_commit(exercise_ids=_program_exercise_ids(template), kind="favorites")
     except IntegrityError:
         return False
     return True
@@ -229,9 +288,20 @@ def template_favorite(*, template: WorkoutTemplate, user: User) -> bool:
 
 @transaction.atomic
 def template_unfavorite(*, template: WorkoutTemplate, user: User) -> bool:
-    deleted, _ = TemplateFavorite.objects.filter(template=template, user=user).delete()
+    """Idempotent. Removing a favourite takes back its popularity on the day it was given, so
+    favouriting and unfavouriting again and again does not inflate the exercises' popularity."""
+    favorite = TemplateFavorite.objects.filter(template=template, user=user).first()
+    if favorite is None:
+        return False
+    deleted, _ = TemplateFavorite.objects.filter(pk=favorite.pk).delete()
     if deleted:
         WorkoutTemplate.objects.filter(pk=template.pk).update(favorite_count=F("favorite_count") - 1)
+        _record_usage_after_commit(
+            exercise_ids=_program_exercise_ids(template),
+            kind="favorites",
+            delta=-1,
+            day=timezone.localdate(favorite.created_at),
+        )
     return bool(deleted)
 
 
@@ -304,6 +374,23 @@ def template_workout_completed(*, template_id: int, active_seconds: int) -> None
     WorkoutTemplate.objects.filter(pk=template_id).update(
         completion_count=F("completion_count") + 1,
         completed_seconds=F("completed_seconds") + max(0, active_seconds),
+    )
+
+
+@transaction.atomic
+def template_workout_deleted(*, template_id: int, completed: bool, active_seconds: int = 0) -> None:
+    """A started workout of the program was deleted (called by the workouts app): take back its use
+    and, if it was finished, its completion, so the completion rate stays true. Never below zero
+    (counters older than some workouts)."""
+    templates = WorkoutTemplate.objects.filter(pk=template_id)
+    templates.filter(use_count__gt=0).update(use_count=F("use_count") - 1)
+    if not completed:
+        return
+    seconds = max(0, active_seconds)
+    templates.filter(completion_count__gt=0).update(completion_count=F("completion_count") - 1)
+    templates.filter(completed_seconds__lt=seconds).update(completed_seconds=0)
+    templates.filter(completed_seconds__gte=seconds).update(
+        completed_seconds=F("completed_seconds") - seconds
     )
 
 

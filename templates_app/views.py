@@ -49,21 +49,29 @@ def _document(request: Request) -> dict:
     return data.validated_data
 
 
+def _stats(template) -> dict:
+    """Statistics from the program's own counters: no query beyond the program row."""
+    return {**services.template_stats(template=template), "rating": rating_summary(template)}
+
+
 def _detail(request: Request, template) -> dict:
     template = selectors.with_program(selectors.templates_visible_to(user=request.user)).get(pk=template.pk)
     is_favorite, rating = selectors.viewer_marks(user=request.user, template=template)
-    return TemplateDetailSerializer(template, context={"is_favorite": is_favorite, "my_rating": rating}).data
+    context = {"is_favorite": is_favorite, "my_rating": rating, "stats": _stats(template)}
+    return TemplateDetailSerializer(template, context=context).data
 
 
-def _version_from(request: Request) -> int | None:
-    """The version being replaced: `If-Match` (bare or quoted, like an ETag) or `version` in the body."""
+def _version_from(request: Request, body_version: int | None) -> int | None:
+    """The version being replaced: `If-Match` (bare or quoted, like an ETag) or `version` in the
+    body (an integer or a numeric string, already validated). The service requires one."""
     header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
     if header:
         if not header.isdigit():
             raise ValidationError({"If-Match": ["Send the program's version number."]})
+        if body_version is not None and body_version != int(header):
+            raise ValidationError({"version": ["version and If-Match disagree."]})
         return int(header)
-    version = request.data.get("version") if isinstance(request.data, dict) else None
-    return int(version) if isinstance(version, int) else None
+    return body_version
 
 
 class TemplatesListBase(APIView):
@@ -144,20 +152,40 @@ class TemplateDetailApi(APIView):
 
     @extend_schema(
         request=TemplateInputSerializer,
-        parameters=[OpenApiParameter("If-Match", str, location=OpenApiParameter.HEADER, required=False)],
-        responses={200: TemplateDetailSerializer, 409: ErrorEnvelopeSerializer},
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                location=OpenApiParameter.HEADER,
+                required=False,
+                description='The version you edited, bare or quoted ("3"); or send `version` in the body.',
+            )
+        ],
+        responses={
+            200: TemplateDetailSerializer,
+            400: ErrorEnvelopeSerializer,
+            403: ErrorEnvelopeSerializer,
+            404: ErrorEnvelopeSerializer,
+            409: ErrorEnvelopeSerializer,
+        },
+        description="Owner only. Replaces the whole program. The version is required (body `version` "
+        "or `If-Match`): missing → 400, stale → 409 with `current_version`.",
     )
     def put(self, request: Request, template_id: str) -> Response:
         template = selectors.template_get_visible(user=request.user, template_id=template_id)
-        version = _version_from(request)
+        document = _document(request)
+        version = _version_from(request, document.pop("version", None))
         template = services.template_replace(
-            template=template, user=request.user, document=_document(request), version=version
+            template=template, user=request.user, document=document, version=version
         )
         return Response(_detail(request, template))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        responses={204: None, 403: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer},
+        description="Soft delete by the owner, or by a moderator whatever the program's visibility.",
+    )
     def delete(self, request: Request, template_id: str) -> Response:
-        template = selectors.template_get_visible(user=request.user, template_id=template_id)
+        template = selectors.template_get_deletable(user=request.user, template_id=template_id)
         services.template_delete(template=template, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -165,7 +193,12 @@ class TemplateDetailApi(APIView):
 class TemplateDuplicateApi(APIView):
     """A private copy of the program, owned by you."""
 
-    @extend_schema(request=None, responses={201: TemplateDetailSerializer})
+    @extend_schema(
+        request=None,
+        responses={201: TemplateDetailSerializer, 400: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer},
+        description="400 naming each `days[i].exercises[j].exercise_id` when the program uses someone "
+        "else's exercise still awaiting review, which you may not use; nothing is copied.",
+    )
     def post(self, request: Request, template_id: str) -> Response:
         visible = selectors.template_get_visible(user=request.user, template_id=template_id)
         source = selectors.with_program(selectors.templates_visible_to(user=request.user)).get(pk=visible.pk)
@@ -231,4 +264,4 @@ class TemplateStatsApi(APIView):
     @extend_schema(responses=TemplateStatsSerializer)
     def get(self, request: Request, template_id: str) -> Response:
         template = selectors.template_get_visible(user=request.user, template_id=template_id)
-        return Response({**services.template_stats(template=template), "rating": rating_summary(template)})
+        return Response(_stats(template))

@@ -30,7 +30,10 @@ def counts(item: WorkoutSet) -> bool:
 def _candidates(item: WorkoutSet, session_volume: Decimal) -> list[tuple[str, Decimal, Decimal | None]]:
     """(type, value, weight) pairs the set could hold a record for."""
     weight = Decimal(item.weight_kg)
-    pairs = [(Type.MAX_REPS, Decimal(item.reps), weight), (Type.SESSION_VOLUME, session_volume, None)]
+    pairs = [
+        (Type.MAX_REPS, Decimal(item.reps).quantize(CENT), weight),
+        (Type.SESSION_VOLUME, session_volume, None),
+    ]
     if weight > 0:
         pairs += [
             (Type.MAX_WEIGHT, weight, None),
@@ -112,3 +115,35 @@ def records_rebuild(*, user_id: int, exercise_ids: Iterable[int]) -> None:
         )
         for item in sets:
             records_for_set(item=item, workout=item.workout, exercise_id=exercise_id)
+
+
+def _key(record: PersonalRecord) -> tuple[str, Decimal | None]:
+    return record.type, record.weight_kg if record.type == Type.MAX_REPS else None
+
+
+def records_after_edit(*, item: WorkoutSet, workout: Workout, exercise_id: int) -> list[PersonalRecord]:
+    """Rebuild the exercise's records after a counted set was edited; return the set's records that
+    this edit made new.
+
+    A rebuild recreates every record, so "the set holds a record" says nothing about this call: a
+    record is new only if its value differs from the one standing before (an RPE-only edit reports
+    nothing; an edit down restores the previous record and reports nothing). The session volume
+    record is new only if the session did not hold it already, as when sets are logged one by one.
+    """
+    standing = {
+        _key(record): record
+        for record in PersonalRecord.objects.filter(
+            user_id=workout.owner_id, exercise_id=exercise_id, is_current=True
+        )
+    }
+    records_rebuild(user_id=workout.owner_id, exercise_ids=[exercise_id])
+    new = []
+    made = PersonalRecord.objects.filter(set=item, is_current=True, previous_value__isnull=False)
+    for record in made.order_by("pk"):
+        before = standing.get(_key(record))
+        if before is not None and record.type == Type.SESSION_VOLUME and before.workout_id == workout.pk:
+            continue
+        if before is not None and before.value == record.value:
+            continue
+        new.append(record)
+    return new

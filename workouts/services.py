@@ -18,16 +18,28 @@ from exercises.models import Exercise
 from exercises.selectors import exercises_visible_to
 from exercises.services import exercise_usage_record
 from fitai import events, realtime
-from fitai.errors import ConflictError, NotFoundError
+from fitai.errors import ConflictError, DomainError, NotFoundError
 from templates_app.models import WorkoutTemplate
-from templates_app.services import template_workout_completed, template_workout_started
+from templates_app.services import (
+    template_workout_completed,
+    template_workout_deleted,
+    template_workout_started,
+)
 from workouts import sync
 from workouts.models import PersonalRecord, Workout, WorkoutChange, WorkoutEvent, WorkoutExercise, WorkoutSet
-from workouts.records import counts, records_for_set, records_rebuild
+from workouts.records import counts, records_after_edit, records_for_set, records_rebuild
 
 Status = Workout.Status
 RUNNING = {Status.IN_PROGRESS, Status.PAUSED}
 SET_FIELDS = ("set_type", "reps", "weight_kg", "rpe", "rir", "duration_s", "distance_m")
+# The same caps as the workout document (`LoggedExerciseInputSerializer`), so whatever is logged one
+# set at a time can still be sent back whole by an offline device.
+MAX_EXERCISES = 50
+MAX_SETS = 50
+# A past workout lasts at most this long (as `active_seconds` in sync) and cannot end in the future
+# beyond this much clock skew between the device and the server.
+MAX_PAST_DURATION = timezone.timedelta(days=7)
+CLOCK_SKEW = timezone.timedelta(minutes=5)
 
 
 class WorkoutStateError(ConflictError):
@@ -37,6 +49,23 @@ class WorkoutStateError(ConflictError):
 class WorkoutRunningError(ConflictError):
     default_code = "workout_running"
     default_message = "Another workout is running: finish or pause it first."
+
+
+class WorkoutInputError(DomainError):
+    """Bad input only a service can see (an unknown exercise, times that do not add up): a 400 in the
+    same shape as a serializer's, `fields` nested as the request is, raised before anything is kept."""
+
+    status_code = 400
+    default_code = "validation_error"
+    default_message = "Some fields are invalid."
+
+
+def _invalid(path: tuple[str | int, ...], message: str) -> WorkoutInputError:
+    """The error for one field; `("exercises", 0, "exercise_id")` → `{"exercises": {"0": {...}}}`."""
+    fields: Any = [message]
+    for key in reversed(path):
+        fields = {str(key): fields}
+    return WorkoutInputError(message, fields=fields)
 
 
 def group(workout: Workout) -> str:
@@ -63,6 +92,13 @@ def _changed(workout: Workout, *, deleted: bool = False) -> None:
     Workout.objects.filter(pk=workout.pk).update(version=F("version") + 1, updated_at=timezone.now())
     sync.revision_record(workout)
     WorkoutChange.objects.create(owner_id=workout.owner_id, workout=workout, deleted=deleted)
+    if deleted or workout.status == Status.COMPLETED:
+        _history_changed(workout)
+
+
+def _history_changed(workout: Workout) -> None:
+    """Tell the apps that keep aggregates of finished workouts (analytics, goals) to recount it."""
+    events.emit("workout.changed", workout_id=workout.pk, user_id=workout.owner_id)
 
 
 def _lock(workout: Workout) -> Workout:
@@ -133,7 +169,7 @@ def _prefill_from_template(workout: Workout, template: WorkoutTemplate, day_inde
         .first()
     )
     if day is None:
-        raise ConflictError("The program has no such day.", code="no_such_day")
+        raise _invalid(("template_day",), "The program has no such day.")
     items = list(day.exercises.all())
     history = _last_performance(workout.owner, {item.exercise_id for item in items})
     for index, item in enumerate(items):
@@ -157,22 +193,39 @@ def _prefill_from_template(workout: Workout, template: WorkoutTemplate, day_inde
         )
 
 
+def _check_exercises(owner: User, exercises: list[dict[str, Any]], *, after: int) -> dict[Any, Exercise]:
+    """Refuse, before writing, what the database would: an exercise the owner may not use, a set
+    client id given twice, or more exercises than a workout holds; return the exercises by id."""
+    if after + len(exercises) > MAX_EXERCISES:
+        raise _invalid(("exercises",), f"A workout holds at most {MAX_EXERCISES} exercises.")
+    usable = exercises_visible_to(user_public_id=str(owner.public_id))
+    wanted = {item["exercise_id"] for item in exercises}
+    by_id = {exercise.public_id: exercise for exercise in usable.filter(public_id__in=wanted)}
+    seen: set = set()
+    for index, item in enumerate(exercises):
+        if item["exercise_id"] not in by_id:
+            raise _invalid(("exercises", index, "exercise_id"), "No such exercise.")
+        for position, row in enumerate(item.get("sets", [])):
+            client_id = row.get("client_id")
+            if client_id and client_id in seen:
+                raise _invalid(
+                    ("exercises", index, "sets", position, "client_id"), "Each set needs its own client_id."
+                )
+            seen.add(client_id)
+    return by_id
+
+
 def _write_exercises(
     workout: Workout, exercises: list[dict[str, Any]], *, completed_at: datetime | None
 ) -> None:
-    usable = exercises_visible_to(user_public_id=str(workout.owner.public_id))
-    wanted = {item["exercise_id"] for item in exercises}
-    by_id = {exercise.public_id: exercise for exercise in usable.filter(public_id__in=wanted)}
-    for index, item in enumerate(exercises):
-        exercise = by_id.get(item["exercise_id"])
-        if exercise is None:
-            raise ConflictError(
-                "No such exercise.", code="unknown_exercise", path=f"exercises[{index}].exercise_id"
-            )
+    """Append the exercises after whatever the workout already has (a program day's prefill)."""
+    after = WorkoutExercise.objects.filter(workout=workout).count()
+    by_id = _check_exercises(workout.owner, exercises, after=after)
+    for index, item in enumerate(exercises, start=after):
         row = WorkoutExercise.objects.create(
             workout=workout,
             index=index,
-            exercise=exercise,
+            exercise=by_id[item["exercise_id"]],
             notes=item.get("notes", ""),
             client_id=item.get("client_id"),
         )
@@ -189,6 +242,32 @@ def _write_exercises(
         )
 
 
+def _known(workout: Workout) -> tuple[Workout, bool]:
+    """A `client_id` seen before: its workout again, unless it was deleted since (409 `deleted`: the
+    offline device learns why, and a new workout needs a new client id)."""
+    if workout.deleted_at is not None:
+        raise ConflictError(
+            "The workout with this client_id was deleted.",
+            code="deleted",
+            id=str(workout.public_id),
+            deleted_at=workout.deleted_at.isoformat(),
+        )
+    return workout, False
+
+
+def _check_past_times(started_at: datetime | None, completed_at: datetime | None) -> None:
+    if started_at is None:
+        raise _invalid(("started_at",), "A past workout needs started_at.")
+    if completed_at is None:
+        raise _invalid(("completed_at",), "A past workout needs completed_at.")
+    if completed_at <= started_at:
+        raise _invalid(("completed_at",), "A workout cannot finish before it starts.")
+    if completed_at - started_at > MAX_PAST_DURATION:
+        raise _invalid(("completed_at",), f"A workout lasts at most {MAX_PAST_DURATION.days} days.")
+    if completed_at > timezone.now() + CLOCK_SKEW:
+        raise _invalid(("completed_at",), "A past workout cannot finish in the future.")
+
+
 @transaction.atomic
 def workout_create(
     *,
@@ -203,14 +282,14 @@ def workout_create(
     completed_at: datetime | None = None,
     notes: str = "",
 ) -> tuple[Workout, bool]:
-    """A planned workout (prefilled from a program day) or a completed past one; a known
-    `client_id` returns the existing workout instead of creating a second one."""
+    """A planned workout (prefilled from a program day, `exercises` appended after the day's) or a
+    completed past one; a known `client_id` returns the existing workout instead of a second one."""
     if client_id:
         existing = Workout.objects.filter(owner=owner, client_id=client_id).first()
         if existing is not None:
-            return existing, False
-    if status == Status.COMPLETED and not (started_at and completed_at and started_at < completed_at):
-        raise ConflictError("A past workout needs started_at before completed_at.", code="invalid_times")
+            return _known(existing)
+    if status == Status.COMPLETED:
+        _check_past_times(started_at, completed_at)
     name = name or (template.name if template else "") or "Workout"
     try:
         with transaction.atomic():
@@ -224,7 +303,7 @@ def workout_create(
                 status=Status.PLANNED,
             )
     except IntegrityError:  # The same client_id raced in from another request.
-        return Workout.objects.get(owner=owner, client_id=client_id), False
+        return _known(Workout.objects.get(owner=owner, client_id=client_id))
     if template is not None:
         _prefill_from_template(workout, template, template_day or 0)
     if exercises:
@@ -233,10 +312,12 @@ def workout_create(
         )
     WorkoutChange.objects.create(owner=owner, workout=workout)
     if status == Status.COMPLETED:
-        workout.started_at, workout.status = started_at, Status.IN_PROGRESS
+        # Still planned until `_complete`: never "running" beside the owner's running workout.
+        workout.started_at = started_at
         workout.active_seconds = int((completed_at - started_at).total_seconds())
         workout.save()
         _complete(workout, at=completed_at, count_time=False)
+        _history_changed(workout)
     sync.revision_record(workout)
     return workout, True
 
@@ -303,6 +384,9 @@ def workout_resume(*, workout: Workout) -> Workout:
 
 
 def _complete(workout: Workout, *, at: datetime, count_time: bool = True) -> None:
+    """Close the locked workout. One still planned (a past workout recorded in one call, or a
+    planned one an offline device synced as done) counts as a use of its program too."""
+    starts = workout.status == Status.PLANNED
     if count_time and workout.status == Status.IN_PROGRESS and workout.resumed_at:
         workout.active_seconds += int((at - workout.resumed_at).total_seconds())
     sets = list(WorkoutSet.objects.filter(workout=workout, completed_at__isnull=False))
@@ -325,6 +409,8 @@ def _complete(workout: Workout, *, at: datetime, count_time: bool = True) -> Non
     exercise_ids = list(WorkoutExercise.objects.filter(workout=workout).values_list("exercise_id", flat=True))
 
     def after_commit() -> None:
+        if template_id and starts:
+            template_workout_started(template_id=template_id)
         if template_id:
             template_workout_completed(template_id=template_id, active_seconds=seconds)
         exercise_usage_record(exercise_ids=exercise_ids, kind="workouts", day=at.date())
@@ -390,13 +476,19 @@ def set_log(
     """Log (or update) the set at `set_index` of the exercise; a planned workout starts.
 
     Runs under the workout's row lock, so two devices logging at once are serialised; a retried
-    request with the same `client_id` changes nothing twice.
+    request with the same `client_id` changes nothing twice. `set_index` = the number of sets
+    appends. Beyond that only with a `client_id`: the positions in between become planned sets
+    (not logged yet) that their own requests then fill, so a device that fires several sets at
+    once, whose requests arrive in any order, gets them all in its order. Without a client id a
+    gap is a 409 (`set_index_gap`): most likely the client's copy is out of date.
+
+    Returns the set and the personal records this call made (none for an edit that beats nothing new).
     """
+    if set_index >= MAX_SETS:
+        raise _invalid(("set_index",), f"An exercise holds at most {MAX_SETS} sets.")
     workout = _lock(workout)
     if workout.status == Status.COMPLETED:
         raise WorkoutStateError("A completed workout cannot change here; sync it with PUT instead.")
-    if workout.status == Status.PLANNED:
-        _begin(workout)
     exercise = (
         WorkoutExercise.objects.filter(workout=workout, index=exercise_index)
         .select_related("exercise")
@@ -410,11 +502,19 @@ def set_log(
             return retried, []
     existing = WorkoutSet.objects.filter(workout_exercise=exercise, index=set_index).first()
     count = WorkoutSet.objects.filter(workout_exercise=exercise).count()
-    if existing is None and set_index != count:
+    if existing is None and set_index > count and not client_id:
         raise ConflictError(f"Log set {count} next: sets are appended in order.", code="set_index_gap")
-    item = existing or WorkoutSet(
-        workout=workout, workout_exercise=exercise, index=set_index, client_id=client_id
-    )
+    if workout.status == Status.PLANNED:
+        _begin(workout)
+    if existing is None and set_index > count:
+        WorkoutSet.objects.bulk_create(
+            WorkoutSet(workout=workout, workout_exercise=exercise, index=index)
+            for index in range(count, set_index)
+        )
+    item = existing or WorkoutSet(workout=workout, workout_exercise=exercise, index=set_index)
+    if client_id and item.client_id is None:
+        item.client_id = client_id
+    was_logged = item.completed_at is not None
     was_counted = existing is not None and counts(existing)
     for field in SET_FIELDS:
         if field in data:
@@ -422,15 +522,36 @@ def set_log(
     item.completed_at = data.get("completed_at") or item.completed_at or timezone.now()
     item.save()
     if was_counted:
-        records_rebuild(user_id=workout.owner_id, exercise_ids=[exercise.exercise_id])
-        records = list(PersonalRecord.objects.filter(set=item, is_current=True, previous_value__isnull=False))
+        records = records_after_edit(item=item, workout=workout, exercise_id=exercise.exercise_id)
     else:
         records = records_for_set(item=item, workout=workout, exercise_id=exercise.exercise_id)
-    _emit(workout, "set_logged" if existing is None else "set_updated", _set_payload(item, exercise_index))
+    _emit(workout, "set_updated" if was_logged else "set_logged", _set_payload(item, exercise_index))
     for record in records:
         _emit(workout, "personal_record", record_payload(record, exercise.exercise.public_id))
     _changed(workout)
     return item, records
+
+
+def _check_set_client_ids(workout: Workout, row: WorkoutExercise | None, sets: list[dict[str, Any]]) -> None:
+    """The new sets of `row` may reuse its own sets' client ids, not another exercise's or each other's."""
+    elsewhere = WorkoutSet.objects.filter(workout=workout, client_id__isnull=False)
+    if row is not None:
+        elsewhere = elsewhere.exclude(workout_exercise=row)
+    taken = {
+        str(client_id)
+        for client_id in elsewhere.filter(
+            client_id__in=[s["client_id"] for s in sets if s.get("client_id")]
+        ).values_list("client_id", flat=True)
+    }
+    seen: set[str] = set()
+    for position, item in enumerate(sets):
+        client_id = str(item["client_id"]) if item.get("client_id") else None
+        if client_id in taken:
+            raise _invalid(("sets", position, "client_id"), "Another set of this workout has this client_id.")
+        if client_id in seen:
+            raise _invalid(("sets", position, "client_id"), "Each set needs its own client_id.")
+        if client_id:
+            seen.add(client_id)
 
 
 @transaction.atomic
@@ -442,7 +563,15 @@ def exercise_put(
     notes: str | None,
     sets: list[dict[str, Any]] | None,
 ) -> WorkoutExercise:
-    """Swap the exercise, change notes or replace the sets at `exercise_index` (= length appends)."""
+    """Swap the exercise, change notes or replace the sets at `exercise_index` (= length appends).
+
+    A set client id must be new to the rest of the workout (it names one set): reusing one is a 400
+    on that set, before anything changes.
+    """
+    if exercise_index >= MAX_EXERCISES:
+        raise _invalid(("exercise_index",), f"A workout holds at most {MAX_EXERCISES} exercises.")
+    if sets is not None and len(sets) > MAX_SETS:
+        raise _invalid(("sets",), f"An exercise holds at most {MAX_SETS} sets.")
     workout = _lock(workout)
     if workout.status == Status.COMPLETED:
         raise WorkoutStateError("A completed workout cannot change here; sync it with PUT instead.")
@@ -451,7 +580,9 @@ def exercise_put(
     if row is None and exercise_index != length:
         raise ConflictError(f"Add exercise {length} next.", code="exercise_index_gap")
     if row is None and exercise is None:
-        raise ConflictError("Name the exercise to add.", code="exercise_required")
+        raise _invalid(("exercise_id",), "Name the exercise to add.")
+    if sets is not None:
+        _check_set_client_ids(workout, row, sets)
     touched = {row.exercise_id} if row else set()
     row = row or WorkoutExercise(workout=workout, index=exercise_index)
     if exercise is not None:
@@ -484,6 +615,11 @@ def rest_start(*, workout: Workout, seconds: int, exercise_index: int | None = N
     workout = _lock(workout)
     if workout.status not in RUNNING:
         raise WorkoutStateError("Rest timers run during a workout.")
+    if (
+        exercise_index is not None
+        and not WorkoutExercise.objects.filter(workout=workout, index=exercise_index).exists()
+    ):
+        raise NotFoundError("No exercise at this index.", code="no_such_exercise")
     now = timezone.now()
     workout.rest_started_at, workout.rest_ends_at = now, now + timezone.timedelta(seconds=seconds)
     workout.save(update_fields=["rest_started_at", "rest_ends_at"])
@@ -505,6 +641,11 @@ def workout_share(*, workout: Workout, visibility: str, message: str = "") -> Wo
     workout = _lock(workout)
     workout.visibility, workout.share_message, workout.shared_at = visibility, message, timezone.now()
     workout.save(update_fields=["visibility", "share_message", "shared_at"])
+    _emit(
+        workout,
+        "workout_shared",
+        {"visibility": visibility, "message": message, "shared_at": workout.shared_at.isoformat()},
+    )
     _changed(workout)
     events.emit("workout.shared", workout_id=workout.pk, user_id=workout.owner_id, visibility=visibility)
     return workout
@@ -512,9 +653,18 @@ def workout_share(*, workout: Workout, visibility: str, message: str = "") -> Wo
 
 @transaction.atomic
 def workout_delete(*, workout: Workout) -> None:
-    """A tombstone: sync clients see the delete in the change feed."""
+    """A tombstone: sync clients see the delete in the change feed. The program it came from stops
+    counting it (its use, and its completion if it was finished) once the delete commits."""
     workout = _lock(workout)
     exercise_ids = set(WorkoutExercise.objects.filter(workout=workout).values_list("exercise_id", flat=True))
+    if workout.template_id and workout.status != Status.PLANNED:
+        template_id, completed = workout.template_id, workout.status == Status.COMPLETED
+        seconds = workout.active_seconds if completed else 0
+        transaction.on_commit(
+            lambda: template_workout_deleted(
+                template_id=template_id, completed=completed, active_seconds=seconds
+            )
+        )
     workout.deleted_at = timezone.now()
     workout.save(update_fields=["deleted_at"])
     _emit(workout, "workout_deleted", {"deleted_at": workout.deleted_at.isoformat()})

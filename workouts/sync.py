@@ -230,7 +230,8 @@ def _client_document(document: dict[str, Any], base: dict[str, Any]) -> dict[str
 
 
 def _check_document(document: dict[str, Any]) -> None:
-    """Refuse what no merge can repair: a set client id used twice, or a start after the finish."""
+    """Refuse what no merge can repair: a set client id used twice, a start after the finish, or a
+    time in the future."""
     errors: dict[str, list[str]] = {}
     seen: set[str] = set()
     for i, exercise in enumerate(document.get("exercises", [])):
@@ -242,6 +243,10 @@ def _check_document(document: dict[str, Any]) -> None:
     started_at, completed_at = document.get("started_at"), document.get("completed_at")
     if started_at and completed_at and started_at > completed_at:
         errors["completed_at"] = ["A workout cannot finish before it starts."]
+    latest = timezone.now() + services.CLOCK_SKEW  # Active time is counted up to the finish.
+    for field in ("started_at", "completed_at"):
+        if document.get(field) and document[field] > latest:
+            errors.setdefault(field, []).append("This time is in the future.")
     if errors:
         raise ValidationError(errors)
 

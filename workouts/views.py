@@ -86,7 +86,27 @@ class WorkoutListApi(APIView):
         page = paginator.paginate_queryset(workouts, request, view=self)
         return paginator.get_paginated_response(WorkoutSummarySerializer(page, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={200: WorkoutSerializer, 201: WorkoutSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        description=(
+            "201 with a planned workout, or with a completed past one (`status: completed` plus "
+            "`started_at` before `completed_at`, at most 7 days apart and not in the future). "
+            "`template_id` + `template_day` prefill the day's exercises and target sets; "
+            "`exercises` sent as well are appended after them (50 exercises at most in all). "
+            "A `client_id` seen before returns that workout with 200 (a retry); if that workout "
+            "was deleted since, 409 `deleted` with its `id` and `deleted_at`: the device should "
+            "drop its copy, or create a new workout under a new `client_id`. An exercise you "
+            "cannot use, a set `client_id` given twice, or times that do not add up are a 400 "
+            "naming the field (`fields.exercises.<i>.exercise_id`, `fields.completed_at`, ...)."
+        ),
+        responses={
+            200: WorkoutSerializer,
+            201: WorkoutSerializer,
+            400: ErrorEnvelopeSerializer,
+            404: ErrorEnvelopeSerializer,
+            409: ErrorEnvelopeSerializer,
+        },
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -226,7 +246,23 @@ class WorkoutSetApi(APIView):
         "SetLogged", {"set": WorkoutSetSerializer(), "personal_records": PersonalRecordSerializer(many=True)}
     )
 
-    @extend_schema(request=InputSerializer, responses={200: SetResult, 409: ErrorEnvelopeSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        description=(
+            "`set_index` equal to the number of sets appends (50 sets at most); an existing index "
+            "updates that set. An index beyond the end is allowed only with a `client_id`: the "
+            "positions in between become planned sets that their own requests fill, so requests "
+            "sent at once may arrive in any order (without a `client_id`, 409 `set_index_gap`). "
+            "A `client_id` already logged returns that set unchanged. `personal_records` lists "
+            "only the records this call set: an edit that beats nothing new returns `[]`."
+        ),
+        responses={
+            200: SetResult,
+            400: ErrorEnvelopeSerializer,
+            404: ErrorEnvelopeSerializer,
+            409: ErrorEnvelopeSerializer,
+        },
+    )
     def put(self, request: Request, workout_id: str, set_index: int) -> Response:
         workout = selectors.workout_get_for_user(user=request.user, workout_id=workout_id)
         data = self.InputSerializer(data=request.data)
@@ -257,7 +293,21 @@ class WorkoutExerciseApi(APIView):
         notes = serializers.CharField(max_length=500, required=False, allow_blank=True)
         sets = LoggedSetInputSerializer(many=True, required=False, max_length=50)
 
-    @extend_schema(request=InputSerializer, responses={200: WorkoutSerializer, 409: ErrorEnvelopeSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        description=(
+            "`exercise_index` equal to the number of exercises appends one (`exercise_id` needed; "
+            "50 exercises at most); a larger one is 409 `exercise_index_gap`. `sets` replaces the "
+            "exercise's sets; a set `client_id` another exercise of the workout has, or one given "
+            "twice, is a 400 on that set."
+        ),
+        responses={
+            200: WorkoutSerializer,
+            400: ErrorEnvelopeSerializer,
+            404: ErrorEnvelopeSerializer,
+            409: ErrorEnvelopeSerializer,
+        },
+    )
     def put(self, request: Request, workout_id: str, exercise_index: int) -> Response:
         workout = selectors.workout_get_for_user(user=request.user, workout_id=workout_id)
         data = self.InputSerializer(data=request.data)
@@ -289,7 +339,15 @@ class WorkoutRestApi(APIView):
         "RestStarted", {"started_at": serializers.DateTimeField(), "ends_at": serializers.DateTimeField()}
     )
 
-    @extend_schema(request=InputSerializer, responses={200: RestResult, 409: ErrorEnvelopeSerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: RestResult,
+            400: ErrorEnvelopeSerializer,
+            404: ErrorEnvelopeSerializer,
+            409: ErrorEnvelopeSerializer,
+        },
+    )
     def post(self, request: Request, workout_id: str) -> Response:
         workout = selectors.workout_get_for_user(user=request.user, workout_id=workout_id)
         data = self.InputSerializer(data=request.data)
@@ -305,7 +363,10 @@ class WorkoutShareApi(APIView):
         visibility = serializers.ChoiceField([Workout.Visibility.FRIENDS, Workout.Visibility.PUBLIC])
         message = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
-    @extend_schema(request=InputSerializer, responses={201: WorkoutSummarySerializer})
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: WorkoutSummarySerializer, 400: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer},
+    )
     def post(self, request: Request, workout_id: str) -> Response:
         workout = selectors.workout_get_for_user(user=request.user, workout_id=workout_id)
         data = self.InputSerializer(data=request.data)

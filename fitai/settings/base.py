@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -116,6 +117,10 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+if env.str("DATABASE_REPLICA_URL", default=""):
+    # Read by `fitai.db.read_alias()` for analytics and feeds; tests read it as the primary.
+    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 
 # --- Redis: cache, channel layer, Celery ----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -170,6 +175,9 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "exercises-popularity": {"task": "exercises.tasks.popularity_recompute_task", "schedule": 60 * 60},
     "exercises-ratings": {"task": "exercises.tasks.ratings_rescore_task", "schedule": 24 * 60 * 60},
+    # Hourly although deadlines are days: a day ends at a different hour in every time zone.
+    "progress-goals-expire": {"task": "progress.tasks.goals_expire_task", "schedule": 60 * 60},
+    "progress-export-cleanup": {"task": "progress.tasks.data_export_cleanup_task", "schedule": 24 * 60 * 60},
 }
 
 # --- Files ------------------------------------------------------------------------------------
@@ -298,6 +306,9 @@ REST_FRAMEWORK = {
         "fitai.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    # How many reverse proxies in front of the app append to X-Forwarded-For. 0 trusts only the
+    # socket's address: a client cannot pick its own IP, and with it a fresh throttle allowance.
+    "NUM_PROXIES": env.int("FITAI_NUM_PROXIES", default=0),
     "DEFAULT_PAGINATION_CLASS": "fitai.api.pagination.PagePagination",
     "PAGE_SIZE": 20,
     "DEFAULT_PARSER_CLASSES": [
@@ -344,6 +355,7 @@ SPECTACULAR_SETTINGS = {
         "ProgramVisibilityEnum": "templates_app.models.Visibility",
         "NewWorkoutStatusEnum": ["planned", "completed"],
         "ShareVisibilityEnum": ["friends", "public"],
+        "GoalTypeEnum": "progress.models.Goal.Type",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -383,6 +395,9 @@ DJANGO_GUID = {
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": True,
     "UUID_LENGTH": 32,
+    # Tasks carry the id of the request (or task) that queued them, and workers log with it;
+    # workers use the LOGGING below instead of Celery's own format.
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
 }
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_JSON = env.bool("LOG_JSON", default=DJANGO_ENV == "production")
@@ -434,6 +449,14 @@ HEALTH_CHECK_TIMEOUT_SECONDS = env.float("HEALTH_CHECK_TIMEOUT_SECONDS", default
 FITAI_RATING_PRIOR_WEIGHT = env.int("FITAI_RATING_PRIOR_WEIGHT", default=5)
 # Ratings from accounts younger than this are stored but left out of the public summary.
 FITAI_RATING_MIN_ACCOUNT_AGE_DAYS = env.int("FITAI_RATING_MIN_ACCOUNT_AGE_DAYS", default=0)
+
+# --- Progress -------------------------------------------------------------------------------
+# Lifetime of the signed links to private files (photos, exports) on local disk; S3 signs its own
+# with AWS_QUERYSTRING_EXPIRE.
+FITAI_PRIVATE_URL_TTL = env.int("FITAI_PRIVATE_URL_TTL", default=900)
+# Exports up to this many rows are answered at once; larger ones run in the background.
+FITAI_EXPORT_SYNC_MAX_ROWS = env.int("FITAI_EXPORT_SYNC_MAX_ROWS", default=5000)
+FITAI_EXPORT_TTL_HOURS = env.float("FITAI_EXPORT_TTL_HOURS", default=24)
 
 # --- Seed data --------------------------------------------------------------------------------
 # `make run` creates demo@fitai.local with this password outside production; empty turns it off.

@@ -9,8 +9,10 @@
 (function () {
   "use strict";
 
+  /* Every event type the services emit: `workout_updated` is an offline device's merged sync,
+   * `workout_shared` a share from another device. */
   var EVENTS = ["set_logged", "set_updated", "personal_record", "status_changed", "rest_started",
-    "exercise_updated", "workout_deleted"];
+    "exercise_updated", "workout_updated", "workout_shared", "workout_deleted"];
   var article = document.querySelector("[data-live-socket]");
   var path = article && article.getAttribute("data-live-socket");
   if (!path || !window.WebSocket || !window.fetch || !window.DOMParser) {

@@ -28,8 +28,10 @@ def register(api_client, django_capture_on_commit_callbacks):
     return post
 
 
-def login(client, password=DEFAULT_PASSWORD, **identity):
-    return client.post("/api/v1/auth/login", {**identity, "password": password}, format="json")
+def login(client, password=DEFAULT_PASSWORD, ip="127.0.0.1", **identity):
+    return client.post(
+        "/api/v1/auth/login", {**identity, "password": password}, format="json", REMOTE_ADDR=ip
+    )
 
 
 # --- register -----------------------------------------------------------------------------------
@@ -141,12 +143,12 @@ def test_login_needs_an_identity(api_client):
 def test_twenty_wrong_passwords_end_in_429_and_lock_the_account_for_other_ips(api_client, monkeypatch):
     UserFactory(email="kim@example.com")
     statuses = [
-        login(api_client, email="kim@example.com", password="wrong", REMOTE_ADDR="10.0.0.1").status_code
+        login(api_client, email="kim@example.com", password="wrong", ip="10.0.0.1").status_code
         for _ in range(20)
     ]
     assert statuses[:5] == [401] * 5
     assert set(statuses[5:]) == {429}
-    other_ip = login(api_client, email="kim@example.com", REMOTE_ADDR="10.0.0.2")
+    other_ip = login(api_client, email="kim@example.com", ip="10.0.0.2")
     assert other_ip.status_code == 429
     assert int(other_ip.headers["Retry-After"]) > 0
     state = LoginThrottleState.objects.get()
@@ -156,15 +158,15 @@ def test_twenty_wrong_passwords_end_in_429_and_lock_the_account_for_other_ips(ap
     from django.core.cache import cache
 
     cache.clear()
-    response = login(api_client, email="kim@example.com", REMOTE_ADDR="10.0.0.2")
+    response = login(api_client, email="kim@example.com", ip="10.0.0.2")
     assert response.status_code == 200
     assert not LoginThrottleState.objects.exists()
 
 
 def test_lockout_applies_to_unknown_accounts_too(api_client):
     for _ in range(5):
-        login(api_client, email="ghost@example.com", password="wrong", REMOTE_ADDR="10.0.0.9")
-    response = login(api_client, email="ghost@example.com", password="wrong", REMOTE_ADDR="10.0.0.8")
+        login(api_client, email="ghost@example.com", password="wrong", ip="10.0.0.9")
+    response = login(api_client, email="ghost@example.com", password="wrong", ip="10.0.0.8")
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "login_locked"
 
@@ -186,8 +188,72 @@ def test_login_is_throttled_per_account_across_ips(api_client, settings):
         "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"},
     }
     UserFactory(email="kim@example.com")
+    statuses = [login(api_client, email="kim@example.com", ip=f"10.0.1.{i}").status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def _rates(settings, **rates):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
+    }
+
+
+def _after_the_lockout(monkeypatch):
+    """Move the clock past the account's lockout, and forget the per-minute throttle counters."""
+    from django.core.cache import cache
+
+    later = LoginThrottleState.objects.get().locked_until + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    cache.clear()
+
+
+@pytest.mark.parametrize(
+    "identity", [{"username": "kimlifts"}, {"username": "KIMLIFTS"}, {"email": "KIM@example.com"}]
+)
+def test_lockout_refuses_the_right_password_by_any_name_of_the_account_from_any_ip(
+    api_client, monkeypatch, identity
+):
+    UserFactory(email="kim@example.com", username="kimlifts")
+    for _ in range(5):
+        assert login(api_client, email="kim@example.com", password="wrong", ip="10.0.0.1").status_code == 401
+    response = login(api_client, **identity, ip="10.0.0.2")
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "login_locked"
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+    _after_the_lockout(monkeypatch)
+    assert login(api_client, **identity, ip="10.0.0.2").status_code == 200
+    assert not LoginThrottleState.objects.exists()
+
+
+def test_switching_between_email_and_username_does_not_double_the_allowance(api_client):
+    UserFactory(email="kim@example.com", username="kimlifts")
+    identities = [{"email": "kim@example.com"}, {"username": "kimlifts"}] * 3
+    statuses = [login(api_client, **identity, password="wrong").status_code for identity in identities]
+    assert statuses == [401] * 5 + [429]
+    assert LoginThrottleState.objects.get().failures == 5
+
+
+def test_known_and_unknown_login_names_lock_alike(api_client):
+    UserFactory(email="kim@example.com")
+    known = [login(api_client, email="kim@example.com", password="wrong") for _ in range(6)]
+    unknown = [
+        login(api_client, email="ghost@example.com", password="wrong", ip="10.0.4.1") for _ in range(6)
+    ]
+    assert [r.status_code for r in known] == [r.status_code for r in unknown] == [401] * 5 + [429]
+    assert [r.json() for r in known] == [r.json() for r in unknown]
+    assert known[-1].headers["Retry-After"] == unknown[-1].headers["Retry-After"]
+    # An unknown name is counted by itself: another unknown name is not locked with it.
+    assert login(api_client, username="ghost", password="wrong", ip="10.0.4.1").status_code == 401
+
+
+def test_the_per_account_login_throttle_counts_every_name_of_the_account(api_client, settings):
+    _rates(settings, login="3/min")
+    UserFactory(email="kim@example.com", username="kimlifts")
+    identities = [{"email": "kim@example.com"}, {"username": "KimLifts"}, {"email": "KIM@example.com"}]
     statuses = [
-        login(api_client, email="kim@example.com", REMOTE_ADDR=f"10.0.1.{i}").status_code for i in range(4)
+        login(api_client, **identity, ip=f"10.0.2.{i}").status_code
+        for i, identity in enumerate([*identities, {"username": "kimlifts"}])
     ]
     assert statuses == [200, 200, 200, 429]
 
@@ -426,3 +492,64 @@ def test_reset_token_expires_after_an_hour(api_client, session, django_capture_o
         format="json",
     )
     assert response.status_code == 400
+
+
+def test_a_spoofed_forwarded_for_does_not_escape_the_per_ip_throttle(
+    api_client, settings, django_capture_on_commit_callbacks
+):
+    _rates(settings, forgot_password="1/hour")
+    path = "/api/v1/auth/forgot-password"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = api_client.post(path, {"email": "a@example.com"}, HTTP_X_FORWARDED_FOR="1.1.1.1")
+        spoofed = api_client.post(path, {"email": "b@example.com"}, HTTP_X_FORWARDED_FOR="2.2.2.2")
+    assert first.status_code == 202
+    assert spoofed.status_code == 429
+    assert "Retry-After" in spoofed.headers
+
+
+def test_behind_a_declared_proxy_the_forwarded_client_is_counted(api_client, settings):
+    _rates(settings, forgot_password="1/hour")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    path = "/api/v1/auth/forgot-password"
+    statuses = [
+        api_client.post(path, {"email": "a@example.com"}, HTTP_X_FORWARDED_FOR=client).status_code
+        for client in ("1.1.1.1", "2.2.2.2", "6.6.6.6, 2.2.2.2")
+    ]
+    # The proxy appends the address it saw: a client-written first entry is ignored.
+    assert statuses == [202, 202, 429]
+
+
+def test_resend_verification_is_throttled_per_ip(api_client, settings, django_capture_on_commit_callbacks):
+    _rates(settings, resend_verification="1/hour")
+    path = "/api/v1/auth/resend-verification"
+    assert (
+        _post_email(api_client, path, "a@example.com", django_capture_on_commit_callbacks).status_code == 202
+    )
+    response = _post_email(api_client, path, "b@example.com", django_capture_on_commit_callbacks)
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.mark.parametrize(
+    ("path", "scope"),
+    [
+        ("/api/v1/auth/resend-verification", "resend_verification"),
+        ("/api/v1/auth/forgot-password", "forgot_password"),
+    ],
+)
+@pytest.mark.parametrize("address", ["kim@example.com", "ghost@example.com"])
+def test_the_per_address_limit_is_silent_for_known_and_unknown_addresses(
+    api_client, settings, django_capture_on_commit_callbacks, path, scope, address
+):
+    _rates(settings, **{scope: "2/hour"})
+    UserFactory(email="kim@example.com")
+    responses, queued = [], 0
+    for i, spelling in enumerate([address, address.upper(), address]):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            responses.append(api_client.post(path, {"email": spelling}, REMOTE_ADDR=f"10.0.3.{i}"))
+        queued += len(callbacks)
+    assert [r.status_code for r in responses] == [202, 202, 202]
+    assert responses[0].content == responses[2].content
+    assert queued == 2, "the third request queues no e-mail"
+    assert len(mail.outbox) == (2 if address == "kim@example.com" else 0)

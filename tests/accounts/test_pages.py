@@ -350,3 +350,162 @@ def test_login_page_is_throttled_per_ip_across_login_names(client, settings):
         assert "Too many attempts" not in response.content.decode()
     response = client.post("/accounts/login", {"login": "third@example.com", "password": "wrong-guess"})
     assert "Too many attempts, try again in 1 minute" in response.content.decode()
+
+
+def _rates(settings, **rates):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates},
+    }
+
+
+def test_login_page_lockout_counts_the_account_whichever_name_is_typed(client):
+    UserFactory(email="ana@example.com", username="ana_lifts")
+    for name in ["ana_lifts", "Ana@Example.com"] * 2 + ["ANA_LIFTS"]:
+        assert _form_errors(_login(client, name, password="wrong-guess")) == f"<p>{INVALID_LOGIN}</p>"
+    response = Client(REMOTE_ADDR="10.9.9.9").post(
+        "/accounts/login", {"login": "ana@example.com", "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert _form_errors(response) == "<p>Too many failed attempts, try again in 1 minute.</p>"
+    # The API sees the same lockout.
+    api = Client().post(
+        "/api/v1/auth/login",
+        {"username": "ana_lifts", "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+    )
+    assert api.status_code == 429
+    assert api.json()["error"]["code"] == "login_locked"
+
+
+def test_login_page_ignores_a_spoofed_forwarded_for(client, settings):
+    _rates(settings, login="1/min")
+    _login(client, "first@example.com", password="wrong-guess", HTTP_X_FORWARDED_FOR="1.1.1.1")
+    response = client.post(
+        "/accounts/login",
+        {"login": "second@example.com", "password": "wrong-guess"},
+        HTTP_X_FORWARDED_FOR="2.2.2.2",
+    )
+    assert response.status_code == 429
+    assert "Too many attempts, try again in 1 minute" in _html(response)
+
+
+def test_signup_is_throttled_per_ip_before_saying_an_address_is_taken(client, settings):
+    _rates(settings, register="1/hour")
+    UserFactory(email="taken@example.com")
+    assert _signup(client).status_code == 302
+    client.logout()
+    response = _signup(client, email="taken@example.com", username="someone_else")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many attempts" in _form_errors(response)
+    assert "already exists" not in _html(response)
+    assert User.objects.count() == 2
+
+
+def test_signup_is_throttled_per_address_across_ips(settings):
+    _rates(settings, register="1/hour")
+    first = _signup(Client(REMOTE_ADDR="10.1.0.1"), email="probe@example.com", username="probe_one")
+    assert first.status_code == 302
+    again = _signup(Client(REMOTE_ADDR="10.1.0.2"), email="PROBE@example.com", username="probe_two")
+    assert again.status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("path", "scope"),
+    [
+        ("/accounts/forgot-password", "forgot_password"),
+        ("/accounts/resend-verification", "resend_verification"),
+    ],
+)
+def test_address_pages_are_throttled_per_ip(
+    client, settings, django_capture_on_commit_callbacks, path, scope
+):
+    _rates(settings, **{scope: "1/hour"})
+    UserFactory(email="ana@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(path, {"email": "nobody@example.com"}).status_code == 302
+        response = client.post(path, {"email": "ana@example.com"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many attempts, try again in" in _form_errors(response)
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("path", "scope", "notice"),
+    [
+        ("/accounts/forgot-password", "forgot_password", RESET_LINK_SENT),
+        ("/accounts/resend-verification", "resend_verification", VERIFICATION_SENT),
+    ],
+)
+@pytest.mark.parametrize("address", ["ana@example.com", "nobody@example.com"])
+def test_address_pages_past_the_per_address_limit_send_nothing_and_say_the_same(
+    settings, django_capture_on_commit_callbacks, path, scope, notice, address
+):
+    _rates(settings, **{scope: "2/hour"})
+    UserFactory(email="ana@example.com")
+    queued, responses = 0, []
+    for i in range(3):
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            responses.append(Client(REMOTE_ADDR=f"10.2.0.{i}").post(path, {"email": address}))
+        queued += len(callbacks)
+    assert [r.status_code for r in responses] == [302, 302, 302]
+    assert [_messages(r) for r in responses] == [[notice]] * 3
+    assert queued == 2
+    assert len(mail.outbox) == (2 if address == "ana@example.com" else 0)
+
+
+# --- Admin login ------------------------------------------------------------------------------
+
+
+def _admin_login(client, username, password=DEFAULT_PASSWORD):
+    return client.post(
+        "/admin/login/?next=/admin/", {"username": username, "password": password, "next": "/admin/"}
+    )
+
+
+def test_admin_login_refuses_a_locked_account_even_with_the_right_password(client, monkeypatch):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from accounts.models import LoginThrottleState
+
+    UserFactory(email="boss@example.com", username="boss", is_staff=True, is_superuser=True)
+    for _ in range(5):
+        _login(Client(), "boss", password="wrong-guess")
+    response = _admin_login(client, "boss@example.com")
+    assert response.status_code == 200
+    assert "Please enter the correct" in _html(response)
+    assert _logged_in_user_id(client) is None
+    later = LoginThrottleState.objects.get().locked_until + timedelta(seconds=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    cache.clear()
+    assert _admin_login(client, "boss").status_code == 302
+    assert _logged_in_user_id(client) is not None
+
+
+def test_admin_login_failures_lock_the_account_for_the_api(client):
+    UserFactory(email="boss@example.com", username="boss", is_staff=True)
+    for _ in range(5):
+        _admin_login(client, "boss", password="wrong-guess")
+    api = Client(REMOTE_ADDR="10.3.0.1").post(
+        "/api/v1/auth/login",
+        {"email": "boss@example.com", "password": DEFAULT_PASSWORD},
+        content_type="application/json",
+    )
+    assert api.status_code == 429
+    assert api.json()["error"]["code"] == "login_locked"
+
+
+def test_admin_login_is_throttled_per_ip(client, settings):
+    _rates(settings, login="2/min")
+    UserFactory(username="boss", is_staff=True)
+    for name in ("first", "second"):
+        assert "Too many attempts" not in _html(_admin_login(client, name, password="wrong-guess"))
+    response = _admin_login(client, "boss")
+    assert "Too many attempts, try again in 1 minute(s)." in _html(response)
+    assert _logged_in_user_id(client) is None

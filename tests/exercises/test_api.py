@@ -387,3 +387,68 @@ def test_usage_moves_popularity_at_once():
 def test_names_that_collide_with_page_routes_get_another_slug(verified):
     body = verified.post(URL, {**NEW, "name": "Submit"}, format="json").json()
     assert body["slug"] == "submit-2"
+
+
+def test_a_new_rating_moves_popularity_at_once(verified):
+    import math
+
+    exercise = ExerciseFactory(popularity=1.0)
+    verified.post(f"{URL}/{exercise.public_id}/rate", {"score": 5}, format="json")
+    exercise.refresh_from_db()
+    assert exercise.rating_count == 1
+    assert exercise.popularity == pytest.approx(1.0 + exercise.rating_score * math.log1p(1))
+    verified.post(f"{URL}/{exercise.public_id}/rate", {"score": 1}, format="json")
+    exercise.refresh_from_db()
+    assert exercise.popularity == pytest.approx(1.0 + exercise.rating_score * math.log1p(1))
+    assert exercise.rating_score == 1.0
+
+
+def test_popularity_after_a_rating_matches_the_full_recompute(verified):
+    from exercises.services import exercise_usage_record, popularity_recompute
+
+    exercise = ExerciseFactory()
+    exercise_usage_record(exercise_ids=[exercise.pk], kind="workouts")
+    verified.post(f"{URL}/{exercise.public_id}/rate", {"score": 4}, format="json")
+    incremental = Exercise.objects.get(pk=exercise.pk).popularity
+    popularity_recompute()
+    assert Exercise.objects.get(pk=exercise.pk).popularity == pytest.approx(incremental, abs=1e-3)
+
+
+# --- query counts of every read, on a cold cache ------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [3, 25])
+@pytest.mark.parametrize(
+    ("path", "params", "most"),
+    [
+        # own-submissions check, search candidates, page rows, muscles, equipment
+        ("/search", {"q": "barbell curl"}, 5),
+        # own-submissions check, count, page, muscles, equipment
+        ("/popular", {}, 5),
+        # own-submissions check, the slug, count, page, muscles, equipment
+        ("/muscle/biceps", {}, 6),
+        ("/equipment/barbell", {}, 6),
+        # own-submissions check, exercise, primary, secondary, equipment, variations; my rating
+        ("/{first}", {}, 7),
+        ("/muscles", {}, 2),
+        ("/equipment", {}, 2),
+    ],
+)
+def test_read_query_counts_do_not_grow_with_the_library(
+    auth_client, django_assert_max_num_queries, path, params, most, size
+):
+    client = auth_client()
+    exercises = [
+        ExerciseFactory(name=f"Barbell Curl {n}", muscles=["biceps", "forearms"], gear=["barbell", "bench"])
+        for n in range(size)
+    ]
+    for exercise in exercises:
+        exercise.secondary_muscles.set(exercise.primary_muscles.all())
+        exercise.variations.set([other for other in exercises[:6] if other != exercise])
+    cache.clear()
+    with django_assert_max_num_queries(most):
+        response = client.get(URL + path.format(first=exercises[0].public_id), {**params, "page_size": 50})
+    assert response.status_code == 200
+    body = response.json()
+    if isinstance(body, dict) and "results" in body:
+        assert len(body["results"]) == size

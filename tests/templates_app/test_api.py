@@ -5,6 +5,7 @@ import copy
 import pytest
 
 from accounts.models import Friendship
+from exercises.models import Exercise, ExerciseUsage
 from templates_app.models import TemplateDay, TemplateFavorite, TemplateSet, WorkoutTemplate
 from templates_app.services import template_workout_completed, template_workout_started
 from tests.exercises.factories import ExerciseFactory
@@ -28,13 +29,15 @@ def exercises():
     ]
 
 
-def program(exercises, days=1, **overrides):
-    """A valid program document with `days` days of every given exercise, three sets each."""
+def program(exercises, days=1, sets_per_exercise=3, **overrides):
+    """A valid program document with `days` days of every given exercise, three sets each (or
+    `sets_per_exercise`: the extra ones are working sets)."""
     sets = [
         {"set_type": "warmup", "reps_min": 10, "reps_max": 10, "weight_kg": 40},
         {"reps_min": 5, "reps_max": 8, "percent_1rm": 75, "rpe": 8, "tempo": "3-1-1-0"},
         {"set_type": "amrap", "reps_min": 1, "reps_max": 20, "rest_seconds": 180},
-    ]
+        *[{"reps_min": 6, "reps_max": 10, "rpe": 7} for _ in range(max(0, sets_per_exercise - 3))],
+    ][:sets_per_exercise]
     return {
         "name": "Strong Start",
         "description": "Three lifts, done well.",
@@ -156,10 +159,14 @@ def test_detail_query_count_is_the_same_for_any_program_size(
 ):
     client = auth_client()
     more = exercises + [ExerciseFactory(muscles=["lats"]) for _ in range(5)]
-    body = create(client, more, days=days)
-    # auth user, visibility check, template, days, exercises, sets, equipment, favourite, rating
+    body = create(client, more, days=days, sets_per_exercise=5)
+    assert TemplateSet.objects.count() == days * 8 * 5
+    # auth user, visibility check, template, days, exercises, sets, equipment, favourite, rating;
+    # the stats come from the template row's counters.
     with django_assert_num_queries(9):
-        assert client.get(f"{URL}/{body['id']}").status_code == 200
+        detail = client.get(f"{URL}/{body['id']}").json()
+    assert len(detail["days"]) == days
+    assert detail["stats"]["uses"] == 0
 
 
 # --- visibility from every side ---------------------------------------------------------------------
@@ -168,9 +175,9 @@ def test_detail_query_count_is_the_same_for_any_program_size(
 @pytest.fixture
 def cast(auth_client):
     owner = UserFactory(email_verified=True)
-    friend, stranger = UserFactory(), UserFactory()
+    friend, stranger = UserFactory(email_verified=True), UserFactory(email_verified=True)
     make_friends(owner, friend)
-    moderator = UserFactory(roles=["moderator"])
+    moderator = UserFactory(email_verified=True, roles=["moderator"])
     return {
         "owner": auth_client(owner),
         "friend": auth_client(friend),
@@ -225,22 +232,13 @@ def test_only_the_owner_replaces_and_a_stale_version_is_409(cast, exercises):
     assert WorkoutTemplate.objects.get().name == "Renamed"
 
 
-def test_a_private_program_is_404_to_others_for_every_method(cast, exercises):
-    body = create(cast["owner"], exercises)
-    for who in ("friend", "stranger", "moderator"):
-        client = cast[who]
-        assert client.put(f"{URL}/{body['id']}", program(exercises), format="json").status_code == 404
-        assert client.delete(f"{URL}/{body['id']}").status_code == 404
-        assert client.get(f"{URL}/{body['id']}/stats").status_code == 404
-    assert WorkoutTemplate.objects.get().deleted_at is None
-
-
 def test_owner_or_moderator_soft_deletes(cast, exercises):
     body = create(cast["owner"], exercises, visibility="public")
     assert cast["stranger"].delete(f"{URL}/{body['id']}").status_code == 403
     assert cast["moderator"].delete(f"{URL}/{body['id']}").status_code == 204
     assert WorkoutTemplate.objects.get().deleted_at is not None
     assert cast["owner"].get(f"{URL}/{body['id']}").status_code == 404
+    assert cast["moderator"].delete(f"{URL}/{body['id']}").status_code == 404
 
 
 # --- duplicate, favourite, rate, stats ------------------------------------------------------------------
@@ -256,7 +254,7 @@ def test_duplicating_twice_gives_two_independent_private_copies(cast, exercises)
         original["id"],
         str(cast["stranger"].user.public_id),
     )
-    edited = program(exercises[:1], name="Mine now")
+    edited = program(exercises[:1], name="Mine now", version=1)
     assert cast["stranger"].put(f"{URL}/{first['id']}", edited, format="json").status_code == 200
     again = cast["owner"].get(f"{URL}/{original['id']}").json()
     assert again["name"] == "Strong Start"
@@ -276,7 +274,7 @@ def test_favourite_is_idempotent_and_counted_once(cast, exercises):
     assert not TemplateFavorite.objects.exists()
 
 
-def test_rating_once_then_updating(cast, exercises):
+def test_rating_once_then_updating(cast, exercises, auth_client):
     body = create(cast["owner"], exercises, visibility="public")
     rater = cast["owner"]
     assert rater.post(f"{URL}/{body['id']}/rate", {"score": 5}, format="json").status_code == 201
@@ -284,7 +282,8 @@ def test_rating_once_then_updating(cast, exercises):
     assert again.status_code == 200
     assert again.json()["rating"]["count"] == 1
     assert rater.get(f"{URL}/{body['id']}").json()["my_rating"] == {"score": 3, "review": "Hard"}
-    assert cast["stranger"].post(f"{URL}/{body['id']}/rate", {"score": 5}, format="json").status_code == 403
+    unverified = auth_client()
+    assert unverified.post(f"{URL}/{body['id']}/rate", {"score": 5}, format="json").status_code == 403
 
 
 def test_stats_come_from_counters(cast, exercises, django_assert_max_num_queries):
@@ -347,3 +346,252 @@ def test_list_query_count_is_fixed(auth_client, exercises, django_assert_num_que
         create(client, exercises)
     with django_assert_num_queries(4):
         assert len(client.get(URL, {"page_size": 50}).json()["results"]) == count
+
+
+# --- versions --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "headers"),
+    [
+        ({"version": 1}, {}),
+        ({"version": "1"}, {}),
+        ({}, {"HTTP_IF_MATCH": "1"}),
+        ({}, {"HTTP_IF_MATCH": '"1"'}),
+        ({}, {"HTTP_IF_MATCH": 'W/"1"'}),
+        ({"version": "1"}, {"HTTP_IF_MATCH": '"1"'}),
+    ],
+)
+def test_the_version_is_accepted_as_integer_numeric_string_or_if_match(auth_client, exercises, body, headers):
+    client = auth_client()
+    created = create(client, exercises)
+    url = f"{URL}/{created['id']}"
+    first = client.put(url, program(exercises, name="First", **body), format="json", **headers)
+    assert (first.status_code, first.json()["version"]) == (200, 2)
+    second = client.put(url, program(exercises, name="Second", **body), format="json", **headers)
+    assert second.status_code == 409
+    assert second.json()["error"]["current_version"] == 2
+    assert WorkoutTemplate.objects.get().name == "First"
+
+
+def test_a_put_without_any_version_is_400_and_changes_nothing(auth_client, exercises):
+    client = auth_client()
+    created = create(client, exercises)
+    for _ in range(2):
+        response = client.put(f"{URL}/{created['id']}", program(exercises, name="Blind"), format="json")
+        assert response.status_code == 400
+        assert "version" in response.json()["error"]["fields"]
+    assert WorkoutTemplate.objects.get().version == 1
+    assert WorkoutTemplate.objects.get().name == "Strong Start"
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "field"),
+    [
+        ({"version": "one"}, {}, "version"),
+        ({"version": 0}, {}, "version"),
+        ({}, {"HTTP_IF_MATCH": "latest"}, "If-Match"),
+        ({"version": 2}, {"HTTP_IF_MATCH": "1"}, "version"),
+    ],
+)
+def test_unreadable_or_contradicting_versions_are_400(auth_client, exercises, body, headers, field):
+    client = auth_client()
+    created = create(client, exercises)
+    response = client.put(f"{URL}/{created['id']}", program(exercises, **body), format="json", **headers)
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert WorkoutTemplate.objects.get().version == 1
+
+
+# --- detail stats, soft-deleted exercises, duplicating others' drafts ---------------------------------
+
+
+def test_the_detail_carries_the_same_stats_as_the_stats_endpoint(cast, exercises):
+    body = create(cast["owner"], exercises, visibility="public")
+    template = WorkoutTemplate.objects.get()
+    template_workout_started(template_id=template.pk)
+    template_workout_started(template_id=template.pk)
+    template_workout_completed(template_id=template.pk, active_seconds=1800)
+    cast["friend"].post(f"{URL}/{body['id']}/rate", {"score": 4}, format="json")
+    detail = cast["stranger"].get(f"{URL}/{body['id']}").json()
+    stats = cast["stranger"].get(f"{URL}/{body['id']}/stats").json()
+    assert detail["stats"] == stats
+    assert (stats["uses"], stats["completions"], stats["completion_rate"]) == (2, 1, 0.5)
+    assert stats["average_duration_seconds"] == 1800
+    assert stats["rating"]["count"] == 1
+
+
+def test_a_program_keeps_an_exercise_soft_deleted_since_but_cannot_add_a_deleted_one(auth_client, exercises):
+    from django.utils import timezone
+
+    client = auth_client()
+    created = create(client, exercises)
+    Exercise.objects.filter(pk=exercises[0].pk).update(deleted_at=timezone.now())
+    resent = client.put(f"{URL}/{created['id']}", program(exercises, version=1), format="json")
+    assert resent.status_code == 200, resent.content
+    assert resent.json()["days"][0]["exercises"][0]["exercise_name"] == "Squat"
+    gone = ExerciseFactory(name="Gone", deleted_at=timezone.now())
+    added = client.put(f"{URL}/{created['id']}", program([*exercises, gone], version=2), format="json")
+    assert added.status_code == 400
+    assert list(added.json()["error"]["fields"]) == ["days[0].exercises[3].exercise_id"]
+    fresh = client.post(URL, program([exercises[0]]), format="json")
+    assert "days[0].exercises[0].exercise_id" in fresh.json()["error"]["fields"]
+
+
+def test_duplicating_a_program_with_someone_elses_draft_is_400_and_copies_nothing(cast, exercises):
+    draft = ExerciseFactory(name="Owner's Idea", status="pending", created_by=cast["owner"].user)
+    body = create(cast["owner"], [*exercises, draft], visibility="public")
+    response = cast["stranger"].post(f"{URL}/{body['id']}/duplicate")
+    assert response.status_code == 400
+    assert list(response.json()["error"]["fields"]) == ["days[0].exercises[3].exercise_id"]
+    assert WorkoutTemplate.objects.count() == 1
+    assert WorkoutTemplate.objects.get().fork_count == 0
+    assert cast["owner"].post(f"{URL}/{body['id']}/duplicate").status_code == 201
+
+
+def test_duplicating_a_program_with_a_soft_deleted_exercise_still_works(cast, exercises):
+    from django.utils import timezone
+
+    body = create(cast["owner"], exercises, visibility="public")
+    Exercise.objects.filter(pk=exercises[1].pk).update(deleted_at=timezone.now())
+    copy = cast["stranger"].post(f"{URL}/{body['id']}/duplicate")
+    assert copy.status_code == 201
+    assert [e["exercise_name"] for e in copy.json()["days"][0]["exercises"]] == ["Squat", "Bench", "Push-Up"]
+
+
+# --- every action from every side, for every visibility --------------------------------------------
+
+ROLES = ("owner", "friend", "stranger", "moderator")
+SEES = {"private": {"owner"}, "friends": {"owner", "friend"}, "public": set(ROLES)}
+matrix = pytest.mark.parametrize(
+    ("visibility", "who"), [(visibility, who) for visibility in SEES for who in ROLES]
+)
+
+
+def _shared(cast, exercises, visibility):
+    body = create(cast["owner"], exercises, visibility=visibility)
+    return f"{URL}/{body['id']}", body
+
+
+@matrix
+def test_put_from_each_side(cast, exercises, visibility, who):
+    url, _ = _shared(cast, exercises, visibility)
+    response = cast[who].put(
+        url, program(exercises, name="Taken", visibility=visibility, version=1), format="json"
+    )
+    expected = 200 if who == "owner" else 403 if who in SEES[visibility] else 404
+    assert response.status_code == expected
+    assert (WorkoutTemplate.objects.get().name == "Taken") == (expected == 200)
+
+
+@matrix
+def test_delete_from_each_side(cast, exercises, visibility, who):
+    url, _ = _shared(cast, exercises, visibility)
+    response = cast[who].delete(url)
+    expected = 204 if who in {"owner", "moderator"} else 403 if who in SEES[visibility] else 404
+    assert response.status_code == expected
+    assert (WorkoutTemplate.objects.get().deleted_at is not None) == (expected == 204)
+
+
+@matrix
+def test_stats_from_each_side(cast, exercises, visibility, who):
+    url, _ = _shared(cast, exercises, visibility)
+    response = cast[who].get(f"{url}/stats")
+    assert response.status_code == (200 if who in SEES[visibility] else 404)
+
+
+@matrix
+def test_unfavourite_from_each_side(cast, exercises, visibility, who):
+    """The favourite may date from when the program was visible to them."""
+    url, _ = _shared(cast, exercises, visibility)
+    template = WorkoutTemplate.objects.get()
+    TemplateFavorite.objects.create(template=template, user=cast[who].user)
+    WorkoutTemplate.objects.filter(pk=template.pk).update(favorite_count=1)
+    response = cast[who].delete(f"{url}/favorite")
+    sees = who in SEES[visibility]
+    assert response.status_code == (204 if sees else 404)
+    assert WorkoutTemplate.objects.get().favorite_count == (0 if sees else 1)
+
+
+@matrix
+def test_rate_from_each_side(cast, exercises, visibility, who):
+    url, _ = _shared(cast, exercises, visibility)
+    response = cast[who].post(f"{url}/rate", {"score": 4}, format="json")
+    sees = who in SEES[visibility]
+    assert response.status_code == (201 if sees else 404)
+    assert WorkoutTemplate.objects.get().rating_count == (1 if sees else 0)
+
+
+@matrix
+def test_lists_from_each_side(cast, exercises, visibility, who):
+    _, body = _shared(cast, exercises, visibility)
+    WorkoutTemplate.objects.update(is_featured=True)
+
+    def listed(path):
+        response = cast[who].get(URL + path)
+        assert response.status_code == 200
+        return body["id"] in {row["id"] for row in response.json()["results"]}
+
+    assert listed("") == (who in SEES[visibility])
+    assert listed("/my") == (who == "owner")
+    assert listed("/public") == (visibility == "public")
+    assert listed("/featured") == (visibility == "public")
+
+
+# --- use in programs and favourites feeds the exercises' popularity ---------------------------------
+
+
+def _usage(exercise, kind):
+    return sum(ExerciseUsage.objects.filter(exercise=exercise).values_list(kind, flat=True))
+
+
+def test_creating_a_program_counts_one_template_use_per_exercise(
+    auth_client, exercises, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        create(auth_client(), exercises, days=3)
+    assert [_usage(exercise, "templates") for exercise in exercises] == [1, 1, 1]
+    assert all(Exercise.objects.get(pk=e.pk).popularity > 0 for e in exercises)
+
+
+def test_replacing_counts_only_the_exercises_newly_added(
+    auth_client, exercises, django_capture_on_commit_callbacks
+):
+    client = auth_client()
+    created = create(client, exercises[:2])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.put(f"{URL}/{created['id']}", program(exercises, version=1), format="json")
+    assert response.status_code == 200
+    assert [_usage(exercise, "templates") for exercise in exercises] == [0, 0, 1]
+
+
+def test_a_failed_create_counts_nothing(auth_client, exercises, django_capture_on_commit_callbacks):
+    document = program(exercises)
+    document["days"][0]["exercises"][0]["sets"][0].update(reps_min=9, reps_max=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auth_client().post(URL, document, format="json").status_code == 400
+    assert not ExerciseUsage.objects.exists()
+
+
+def test_favouriting_counts_for_each_exercise_and_unfavouriting_takes_it_back(
+    cast, exercises, django_capture_on_commit_callbacks
+):
+    body = create(cast["owner"], exercises, visibility="public")
+    client = cast["stranger"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{URL}/{body['id']}/favorite")
+        client.post(f"{URL}/{body['id']}/favorite")
+    assert [_usage(exercise, "favorites") for exercise in exercises] == [1, 1, 1]
+    assert Exercise.objects.get(pk=exercises[0].pk).popularity == 2.0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.delete(f"{URL}/{body['id']}/favorite")
+        client.delete(f"{URL}/{body['id']}/favorite")
+    assert [_usage(exercise, "favorites") for exercise in exercises] == [0, 0, 0]
+    assert Exercise.objects.get(pk=exercises[0].pk).popularity == 0.0
+
+
+def test_duplicating_counts_a_template_use(cast, exercises, django_capture_on_commit_callbacks):
+    body = create(cast["owner"], exercises, visibility="public")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert cast["friend"].post(f"{URL}/{body['id']}/duplicate").status_code == 201
+    assert [_usage(exercise, "templates") for exercise in exercises] == [1, 1, 1]

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Friendship
+from exercises.models import Exercise
 from templates_app import services
 from templates_app.forms import EN_DASH, PROGRESSION_CHOICES, SEP, format_sets, parse_sets
 from templates_app.models import TemplateDay, TemplateSet, WorkoutTemplate
@@ -680,3 +681,30 @@ def test_formatting_sets_gives_back_what_was_typed(spec):
 
 def test_the_builder_offers_every_progression_the_api_takes():
     assert [key for key, _label in PROGRESSION_CHOICES] == PROGRESSION_TYPES
+
+
+def test_a_program_with_someone_elses_draft_cannot_be_copied_and_says_why(client, member, exercises):
+    author = UserFactory(email_verified=True)
+    draft = ExerciseFactory(name="Author's Idea", status="pending", created_by=author)
+    source = make_program(author, [*exercises, draft], visibility="public", name="Their Plan")
+    response = client.post(f"{detail_url(source)}/duplicate")
+    assert response.status_code == 302
+    assert response["Location"] == detail_url(source)
+    assert "cannot be copied yet" in _messages(response)[0]
+    assert not WorkoutTemplate.objects.filter(owner=member).exists()
+
+
+def test_the_builder_keeps_an_exercise_soft_deleted_since(client, member, exercises):
+    from django.utils import timezone
+
+    client.post(NEW, builder_data(TWO_DAYS))
+    template = WorkoutTemplate.objects.get(owner=member)
+    Exercise.objects.filter(name="Squat").update(deleted_at=timezone.now())
+    days = [({"name": "Lower"}, [{"exercise": "Squat", "sets": "3x5"}])]
+    response = client.post(f"{detail_url(template)}/edit", builder_data(days, version=1, days_per_week="1"))
+    assert response.status_code == 302
+    template.refresh_from_db()
+    assert template.version == 2
+    new = client.post(NEW, builder_data(days, name="Fresh", days_per_week="1"))
+    assert new.status_code == 400
+    assert not WorkoutTemplate.objects.filter(name="Fresh").exists()

@@ -1,8 +1,10 @@
 """The workout pages: history and the start form, the live page's forms and buttons, ownership."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +14,7 @@ from templates_app.serializers import TemplateInputSerializer
 from templates_app.services import template_create
 from tests.exercises.factories import ExerciseFactory
 from tests.factories import UserFactory
-from workouts import services
+from workouts import services, sync
 from workouts.models import Workout, WorkoutSet
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +289,18 @@ def test_anonymous_visitors_cannot_log_sets(client, squat):
 
 def test_nav_links_to_workouts(client, member):
     assert 'href="/workouts/" aria-current="page">Workouts' in client.get(HISTORY).content.decode()
+
+
+def test_the_live_script_refreshes_on_every_event_type_the_services_emit():
+    """An event the script ignores is a change (a sync merge, a share) the open page never shows."""
+    sources = "".join(Path(module.__file__).read_text() for module in (services, sync))
+    emitted = {
+        kind
+        for pair in re.findall(r'_emit\(\s*workout,\s*(?:"(\w+)" if \w+ else )?"(\w+)"', sources)
+        for kind in pair
+        if kind
+    }
+    script = (settings.BASE_DIR / "static" / "js" / "live-workout.js").read_text()
+    listed = set(re.findall(r'"(\w+)"', re.search(r"var EVENTS = \[(.*?)\];", script, re.S).group(1)))
+    assert {"set_logged", "set_updated", "workout_updated", "workout_shared"} <= emitted
+    assert emitted <= listed

@@ -4,32 +4,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from exercises.importers import FORMATS, ImportFormatError, ImportReport, exercises_import, parse
 from exercises.models import Exercise
+from fitai.console import ProgressBar
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 SHOWN_SKIPS = 20
 SHOWN_IGNORED = 10
-
-
-class ProgressBar:
-    """`[#####     ] 430/873` on one line, redrawn in place; about a hundred redraws in all."""
-
-    def __init__(self, stream: OutputWrapper, width: int = 30) -> None:
-        self.stream, self.width, self.drawn = stream, width, False
-
-    def __call__(self, done: int, total: int) -> None:
-        if total and (done == total or done % max(1, total // 100) == 0):
-            filled = self.width * done // total
-            self.stream.write(f"\r[{'#' * filled}{' ' * (self.width - filled)}] {done}/{total}", ending="")
-            self.stream.flush()
-            self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("")
 
 
 class Command(BaseCommand):
