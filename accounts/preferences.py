@@ -21,15 +21,17 @@ NOTIFICATION_TYPES = (
     "activity_like",
     "activity_comment",
     "comment_reply",
+    "mention",
     "challenge_update",
     "goal_achieved",
     "personal_record",
     "exercise_moderation",
+    "export_ready",
     "weekly_summary",
 )
 CHANNELS = ("in_app", "email", "push")
 # E-mail is for what a person would miss; the rest stays in the app and on the phone.
-EMAILED_BY_DEFAULT = {"friend_request", "exercise_moderation", "weekly_summary"}
+EMAILED_BY_DEFAULT = {"friend_request", "exercise_moderation", "export_ready", "weekly_summary"}
 VISIBILITIES = ("public", "friends", "private")
 
 Validator = Callable[[Any], Any]

@@ -98,6 +98,8 @@ NOTIFICATION_LABELS = {
     "activity_like": "Likes on your activities",
     "activity_comment": "Comments on your activities",
     "comment_reply": "Replies to your comments",
+    "mention": "Mentions of you",
+    "export_ready": "Your data export is ready",
     "challenge_update": "Challenge updates",
     "goal_achieved": "Goals achieved",
     "personal_record": "Personal records",

@@ -11,9 +11,14 @@ from django.db import transaction
 from accounts import metrics, services
 from accounts.models import BodyMetric, Profile, User, normalize_email
 from accounts.preferences import PreferencesError, preferences_merge, preferences_resolve
+from fitai import events
 
 MIN_AGE, MAX_AGE = 13, 120
 MAX_INTERESTS, MAX_INTEREST_LENGTH = 20, 40
+# Emitted after commit with `user_id` when a member's time zone preference changes.
+TIMEZONE_CHANGED = "preferences.timezone_changed"
+events.declare(TIMEZONE_CHANGED)
+
 USER_FIELDS = ("username", "email", "first_name", "last_name")
 PROFILE_FIELDS = ("bio", "birth_date", "height_cm", "fitness_level", "location", "interests")
 
@@ -95,6 +100,7 @@ def profile_update(*, user: User, weight_kg: Decimal | None = None, **changes: A
 def preferences_update(*, user: User, changes: Any) -> dict[str, Any]:
     """Deep-merge a partial document; bad or unknown keys are reported by their dotted path."""
     profile = Profile.objects.select_for_update().get(pk=profile_get(user=user).pk)
+    previous_zone = preferences_resolve(profile.preferences)["timezone"]
     try:
         document = preferences_merge(preferences_resolve(profile.preferences), changes)
     except PreferencesError as error:
@@ -105,4 +111,7 @@ def preferences_update(*, user: User, changes: Any) -> dict[str, Any]:
     profile.profile_visibility = document["privacy"]["profile_visibility"]
     profile.save(update_fields=["preferences", "searchable", "profile_visibility", "updated_at"])
     user.profile = profile  # Readers of this user object now see the new document.
+    if document["timezone"] != previous_zone:
+        # "A day" moves with the time zone: apps that keep per-day data recount it.
+        events.emit(TIMEZONE_CHANGED, user_id=user.pk)
     return document

@@ -2,8 +2,10 @@
 
 from django.urls import URLPattern, path
 
+from community.consumers import NotificationConsumer
 from workouts.consumers import WorkoutConsumer
 
 websocket_urlpatterns: list[URLPattern] = [
     path("ws/workouts/<uuid:workout_id>/", WorkoutConsumer.as_asgi()),
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
 ]

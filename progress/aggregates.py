@@ -25,6 +25,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from accounts.profiles import user_preferences
@@ -128,11 +130,15 @@ def _counted_workouts(user: User, zone: ZoneInfo, days: set[date] | None) -> lis
         return [w for w in workouts if workout_moment(w) is not None]
     if not days:
         return []
-    # A window one day wider on each side catches every offset; the exact day is checked below.
-    workouts = workouts.filter(
-        started_at__gte=day_start(min(days), zone) - timedelta(days=1),
-        started_at__lt=day_start(max(days), zone) + timedelta(days=2),
-    )
+    # Each day's local bounds, widened by a day on each side to catch any offset; the exact local
+    # day is checked below. A workout counts by its start, or its end when it has no start.
+    ranges = Q()
+    for day in days:
+        ranges |= Q(
+            moment__gte=day_start(day, zone) - timedelta(days=1),
+            moment__lt=day_start(day, zone) + timedelta(days=2),
+        )
+    workouts = workouts.annotate(moment=Coalesce("started_at", "completed_at")).filter(ranges)
     return [w for w in workouts if workout_moment(w) and local_day(workout_moment(w), zone) in days]
 
 

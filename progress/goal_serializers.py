@@ -10,7 +10,7 @@ from progress.models import Goal, Milestone
 
 
 def _number(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=False, **kwargs)
+    return serializers.DecimalField(max_digits=16, decimal_places=2, coerce_to_string=False, **kwargs)
 
 
 class MilestoneSerializer(serializers.ModelSerializer):

@@ -76,6 +76,11 @@ LB = Decimal("0.45359237")
 MAX_WEIGHT_KG = Decimal(1000)
 
 
+# Projections further out than this, and trends steeper than this, are not shown.
+MAX_PROJECTION_DAYS = 365 * 20
+MAX_TREND_PER_WEEK = 1_000_000.0
+
+
 @dataclass(frozen=True)
 class TypeSpec:
     """The unit a type's target is stored in, its bounds, and the units a client may send."""
@@ -200,10 +205,17 @@ def _load(user: User, goals: list[Goal]) -> _Data:
             data.latest_metric[kind] = latest
     if kinds:
         since = day_start(window_start, zone)
-        for kind, value, moment in BodyMetric.objects.filter(
-            user=user, kind__in=kinds, measured_at__gte=since
-        ).values_list("kind", "value", "measured_at"):
-            data.metric_points[kind].append(((moment - now).total_seconds() / 86400, float(value)))
+        # One point per local day, the day's last measurement: a trend in units per day that two
+        # readings a moment apart cannot blow up.
+        last_of_day: dict[str, dict[date, float]] = defaultdict(dict)
+        for kind, value, moment in (
+            BodyMetric.objects.filter(user=user, kind__in=kinds, measured_at__gte=since)
+            .order_by("measured_at", "created_at")
+            .values_list("kind", "value", "measured_at")
+        ):
+            last_of_day[kind][local_day(moment, zone)] = float(value)
+        for kind, days in last_of_day.items():
+            data.metric_points[kind] = [((day - today).days, value) for day, value in sorted(days.items())]
 
     lifts = {goal.exercise_id for goal in goals if goal.type == Type.LIFT_1RM}
     if lifts:
@@ -323,12 +335,15 @@ def _progress(goal: Goal, data: _Data) -> Progress:
     projected, trend = None, None
     if fit is not None:
         intercept, slope = fit
-        trend = Decimal(str(slope * 7)).quantize(CENT, rounding=ROUND_HALF_UP)
+        weekly = max(-MAX_TREND_PER_WEEK, min(MAX_TREND_PER_WEEK, slope * 7))
+        trend = Decimal(str(weekly)).quantize(CENT, rounding=ROUND_HALF_UP)
         if _reached(current, target, direction):
             projected = data.today
         elif slope * direction > 0:
             days = (float(target) - intercept) / slope
-            projected = data.today + timedelta(days=max(0, math.ceil(days - 1e-9)))
+            # A nearly flat line reaches the target in centuries: that is no projection at all.
+            if days <= MAX_PROJECTION_DAYS:
+                projected = data.today + timedelta(days=max(0, math.ceil(days - 1e-9)))
     if goal.status == Status.ACHIEVED:
         on_track = True
         projected = local_day(goal.achieved_at, data.zone) if goal.achieved_at else projected

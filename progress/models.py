@@ -90,10 +90,10 @@ class Goal(models.Model):
         max_digits=6, decimal_places=2, null=True, blank=True, help_text="For lift_reps: the weight."
     )
     start_value = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Where the user stood when set."
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Where the user stood when set."
     )
     current_value = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, help_text="Refreshed from the user's data."
+        max_digits=14, decimal_places=2, null=True, blank=True, help_text="Refreshed from the user's data."
     )
     deadline = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)

@@ -21,8 +21,16 @@ def on_metric_changed(*, user_id: int, kind: str, **_: object) -> None:
         goals_refresh_task.delay(user_id)
 
 
+def on_timezone_changed(*, user_id: int, **_: object) -> None:
+    """Days are local days: a new time zone moves workouts between them, so recount everything."""
+    from progress.tasks import analytics_rebuild_task
+
+    analytics_rebuild_task.delay(user_id)
+
+
 def connect() -> None:
     from progress import goals  # noqa: F401  (declares goal.achieved and milestone.achieved)
 
     events.subscribe("workout.changed", on_workout_changed)
     events.subscribe("metric.changed", on_metric_changed)
+    events.subscribe("preferences.timezone_changed", on_timezone_changed)

@@ -22,6 +22,7 @@ def analytics_rebuild_task(user_id: int | None = None) -> int:
     rebuilt = 0
     for user in users.iterator():
         aggregates.analytics_rebuild(user=user)
+        goals.goals_refresh(user_id=user.pk)
         rebuilt += 1
     return rebuilt
 

@@ -20,6 +20,16 @@ from accounts import avatars
 from accounts.metrics import metric_record
 from accounts.models import Friendship, Profile, SocialIdentity, User
 from accounts.services import login_open
+from ai.models import AICall, Conversation, Message, Recommendation, RecommendationFeedback
+from community.models import (
+    Activity,
+    Challenge,
+    ChallengeParticipant,
+    Comment,
+    Like,
+    Notification,
+    Report,
+)
 from exercises.models import Exercise
 from exercises.services import exercise_create, exercise_rate
 from progress.models import CheckIn, Goal, Milestone, ProgressPhoto
@@ -159,6 +169,52 @@ def populate(user: User, *, other: User | None = None) -> Populated:
         exercise=library,
     )
     Milestone.objects.create(goal=goal, title="Halfway", target_value=Decimal("120"))
+
+    # community: a post of theirs that the other person likes and answers, their own comment on the
+    # other person's post with a reply under it, a like, a report, a challenge, a notification.
+    post = Activity.objects.create(author=user, text=f"Post of {name}", visibility="public", like_count=1)
+    Like.objects.create(activity=post, user=other)
+    Comment.objects.create(activity=post, author=other, text="Nice one")
+    their_post = Activity.objects.create(
+        author=other, text=f"Post of {other.username} for {name}", visibility="public", like_count=1
+    )
+    Like.objects.create(activity=their_post, user=user)
+    remark = Comment.objects.create(activity=their_post, author=user, text=f"Remark of {name}")
+    Comment.objects.create(activity=their_post, author=other, parent=remark, depth=1, text="Reply to it")
+    Comment.objects.create(activity=their_post, author=user, text=f"Second remark of {name}")
+    their_post.comment_count = 3
+    their_post.save(update_fields=["comment_count"])
+    Report.objects.create(
+        reporter=user, target_type="activity", target_id=their_post.public_id, reason="spam"
+    )
+    challenge = Challenge.objects.create(
+        creator=user,
+        title=f"Challenge of {name}",
+        type=Challenge.Type.WORKOUT_COUNT,
+        start_date=now.date(),
+        end_date=now.date() + timedelta(days=7),
+        participant_count=2,
+    )
+    ChallengeParticipant.objects.create(challenge=challenge, user=user, score=Decimal(1))
+    ChallengeParticipant.objects.create(challenge=challenge, user=other, score=Decimal(2))
+    Notification.objects.create(recipient=user, actor=other, type="activity_like", title=f"{other} liked it")
+
+    # ai: a conversation, a recommendation with feedback, and a logged call.
+    conversation = Conversation.objects.create(user=user, title=f"Chat of {name}", summary="squats")
+    Message.objects.create(conversation=conversation, role="user", content=f"How do I squat, {name}?")
+    Message.objects.create(
+        conversation=conversation, role="assistant", content="Brace first.", provider="rules"
+    )
+    shown = Recommendation.objects.create(
+        user=user,
+        kind="exercise",
+        item_id=library.pk,
+        score=0.9,
+        reason="Because you squat",
+        source="popular",
+    )
+    RecommendationFeedback.objects.create(recommendation=shown, user=user, rating="up", accepted=True)
+    AICall.objects.create(user=user, endpoint="chat", provider="rules", outcome="ok")
 
     return Populated(
         user=user,

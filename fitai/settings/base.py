@@ -178,6 +178,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Hourly although deadlines are days: a day ends at a different hour in every time zone.
     "progress-goals-expire": {"task": "progress.tasks.goals_expire_task", "schedule": 60 * 60},
     "progress-export-cleanup": {"task": "progress.tasks.data_export_cleanup_task", "schedule": 24 * 60 * 60},
+    # Hourly: a challenge is over once its last day has ended in every time zone.
+    "community-challenges-finish": {"task": "community.tasks.challenges_finish_task", "schedule": 60 * 60},
+    # The aggregates are kept up to date by events; the nightly rebuild repairs anything missed.
+    "progress-analytics-rebuild": {"task": "progress.tasks.analytics_rebuild_task", "schedule": 24 * 60 * 60},
+    # Recommendations read the item-item model; a nightly rebuild keeps it a day fresh at most.
+    "ai-similarity-rebuild": {"task": "ai.tasks.similarity_rebuild_task", "schedule": 24 * 60 * 60},
 }
 
 # --- Files ------------------------------------------------------------------------------------
@@ -356,6 +362,10 @@ SPECTACULAR_SETTINGS = {
         "NewWorkoutStatusEnum": ["planned", "completed"],
         "ShareVisibilityEnum": ["friends", "public"],
         "GoalTypeEnum": "progress.models.Goal.Type",
+        "FitnessLevelEnum": "accounts.models.FitnessLevel",
+        "ChallengeTypeEnum": "community.models.Challenge.Type",
+        "ChallengeVisibilityEnum": "community.models.Challenge.Visibility",
+        "ChallengeStatusEnum": "community.challenges.Status.ALL",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -434,6 +444,19 @@ AI_PROVIDER = env.str("AI_PROVIDER", default="rules")
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+# How the server is asked for JSON: `json_schema` (OpenAI, vLLM), `json_object` with the schema
+# inside (llama.cpp's dialect), or `prompt` (the schema only in the prompt; any server).
+OPENAI_STRUCTURED_OUTPUT = env.str("OPENAI_STRUCTURED_OUTPUT", default="json_schema")
+OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=20)
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=1)
+# Estimated cost in USD per million tokens, `model=input:output,...`; unknown models cost
+# OPENAI_PRICE_DEFAULT (a local server costs nothing).
+OPENAI_PRICES = {"gpt-4o-mini": "0.15:0.60", "gpt-4o": "2.50:10.00", "gpt-4.1-mini": "0.40:1.60"} | env.dict(
+    "OPENAI_PRICES", default={}
+)
+OPENAI_PRICE_DEFAULT = env.str("OPENAI_PRICE_DEFAULT", default="0:0")
+FITAI_AI_DAILY_QUOTA = env.int("FITAI_AI_DAILY_QUOTA", default=50)
+FITAI_AI_CACHE_SECONDS = env.int("FITAI_AI_CACHE_SECONDS", default=300)
 
 # --- i18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -457,6 +480,13 @@ FITAI_PRIVATE_URL_TTL = env.int("FITAI_PRIVATE_URL_TTL", default=900)
 # Exports up to this many rows are answered at once; larger ones run in the background.
 FITAI_EXPORT_SYNC_MAX_ROWS = env.int("FITAI_EXPORT_SYNC_MAX_ROWS", default=5000)
 FITAI_EXPORT_TTL_HOURS = env.float("FITAI_EXPORT_TTL_HOURS", default=24)
+
+# --- Community ------------------------------------------------------------------------------
+# Where push notifications go: a dotted path to a `community.push.PushBackend`; the default logs.
+FITAI_PUSH_BACKEND = env.str("FITAI_PUSH_BACKEND", default="community.push.LoggingPushBackend")
+# Distinct reporters that hide a post or comment pending review; links a post may carry.
+FITAI_REPORT_HIDE_THRESHOLD = env.int("FITAI_REPORT_HIDE_THRESHOLD", default=3)
+FITAI_COMMUNITY_MAX_LINKS = env.int("FITAI_COMMUNITY_MAX_LINKS", default=2)
 
 # --- Seed data --------------------------------------------------------------------------------
 # `make run` creates demo@fitai.local with this password outside production; empty turns it off.

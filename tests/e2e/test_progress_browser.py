@@ -65,6 +65,15 @@ def test_progress_page_draws_every_chart(page, live_url, celery_worker):
     connection.close()  # The server process must see the committed row; keep no session open.
     exercise = {"id": str(lift.public_id), "name": lift.name}
     _record_workouts(live_url, token, exercise["id"], count=4)
+    for days_ago, weight in ((20, 82.4), (3, 81.6)):
+        moment = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+        status, body, _ = http(
+            "POST",
+            live_url + "/api/v1/users/metrics",
+            {"kind": "weight", "value": weight, "measured_at": moment},
+            {"Authorization": f"Bearer {token}"},
+        )
+        assert status == 201, body
     _wait_for_aggregates(live_url, token, workouts=4)
 
     errors: list[str] = []
@@ -83,6 +92,7 @@ def test_progress_page_draws_every_chart(page, live_url, celery_worker):
     strength = page.locator(".strength-chart svg polyline.chart-line")
     assert strength.count() == 1
     assert exercise["name"] in page.locator(".strength-chart figcaption").first.inner_text()
+    assert page.locator("#weight-chart svg polyline.chart-line").count() == 1
     box = page.locator("#volume-chart svg").bounding_box()
     assert box is not None
     assert box["width"] > 200, "the chart is laid out"

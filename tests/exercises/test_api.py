@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from exercises.models import Exercise, ExerciseRating
 from exercises.services import exercise_moderate, exercise_rate, ratings_rescore_all
@@ -446,6 +447,9 @@ def test_read_query_counts_do_not_grow_with_the_library(
         exercise.secondary_muscles.set(exercise.primary_muscles.all())
         exercise.variations.set([other for other in exercises[:6] if other != exercise])
     cache.clear()
+    if path == "/search" and connection.vendor == "postgresql":
+        # The trigram search sets its threshold inside a savepoint: SAVEPOINT, set_config, RELEASE.
+        most += 3
     with django_assert_max_num_queries(most):
         response = client.get(URL + path.format(first=exercises[0].public_id), {**params, "page_size": 50})
     assert response.status_code == 200

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Friendship, User
+from ai.models import AICall
+from community.models import Activity, Challenge, Comment, Report
 from fitai import erasure
 from progress.models import DataExport
 from templates_app.models import WorkoutTemplate
@@ -80,7 +82,16 @@ def test_erasure_leaves_nothing_of_the_person_in_any_app(auth_client, django_cap
     assert rows_of(erased_pk) == {}
     assert rows_of(theirs.user.pk) == theirs_before
     friend_after = rows_of(friend.pk)
-    assert {key: count for key, count in friend_after.items() if "Friendship" not in key} == friend_before
+    # The friend loses only what lived on the erased person's post (a like and a comment) and the
+    # notification about them the erased person received.
+    went_with_the_post = {
+        "community.Like.user": 1,
+        "community.Comment.author": 1,
+        "community.Notification.actor": 1,
+    }
+    assert {key: count for key, count in friend_after.items() if "Friendship" not in key} == {
+        key: count - went_with_the_post.get(key, 0) for key, count in friend_before.items()
+    }
     assert Friendship.objects.filter(Q(user_low=friend) | Q(user_high=friend)).count() == 1  # With theirs.
     assert [name for name in my_files if default_storage.exists(name)] == []
     assert all(default_storage.exists(name) for name in their_files)
@@ -88,6 +99,18 @@ def test_erasure_leaves_nothing_of_the_person_in_any_app(auth_client, django_cap
     program = WorkoutTemplate.objects.get(pk=theirs.their_program.pk)
     assert WorkoutTemplate.objects.get(pk=mine.their_program.pk).favorite_count == 0
     assert program.favorite_count == 1
+    # Community: the friend's post keeps its thread; the erased person's remark with a reply stays
+    # as a removed placeholder, the other remark is gone, and the counters follow.
+    post = Activity.objects.get(author=friend, text__endswith="for to_be_erased")
+    assert (post.like_count, post.comment_count) == (0, 1)
+    placeholder = Comment.objects.get(activity=post, replies__isnull=False)
+    assert (placeholder.author, placeholder.text, placeholder.deleted_at is not None) == (None, "", True)
+    assert Comment.objects.filter(activity=post).count() == 2
+    challenge = Challenge.objects.get(title="Challenge of to_be_erased")
+    assert (challenge.creator, challenge.participant_count) == (None, 1)
+    assert Report.objects.get(target_id=post.public_id).reporter is None
+    # AI: the conversation and recommendations are gone; the call log keeps the cost, not the person.
+    assert AICall.objects.filter(user__isnull=True, endpoint="chat").count() == 1
 
 
 def test_every_model_pointing_at_users_has_an_eraser():

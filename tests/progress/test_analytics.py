@@ -114,6 +114,8 @@ def brute_force(user) -> dict:
         lambda: {"workouts": 0, "volume": Decimal(0), "sets": 0, "reps": 0, "active": 0}
     )
     exercise_days: dict[tuple[int, date], Decimal] = {}
+    top_weight: dict[tuple[int, date], Decimal] = {}
+    exercise_volume: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     muscles: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
     workouts = Workout.objects.filter(owner=user, status="completed", deleted_at__isnull=True)
     rows = WorkoutExercise.objects.filter(workout__in=workouts).select_related("workout", "exercise")
@@ -135,11 +137,31 @@ def brute_force(user) -> dict:
             days[day]["reps"] += item.reps
             key = (row.exercise_id, day)
             exercise_days[key] = max(exercise_days.get(key, Decimal(0)), epley(item.weight_kg, item.reps))
+            top_weight[key] = max(
+                top_weight.get(key, Decimal(0)), item.weight_kg if item.reps else Decimal(0)
+            )
+            exercise_volume[key] += volume
             for group in primary:
                 muscles[(group, day)] += volume
             for group in secondary:
                 muscles[(group, day)] += volume / 2
-    return {"days": days, "e1rm": exercise_days, "muscles": muscles}
+    return {
+        "days": days,
+        "e1rm": exercise_days,
+        "max_weight": top_weight,
+        "volume": exercise_volume,
+        "muscles": muscles,
+    }
+
+
+def least_squares_per_week(points: list[tuple[date, Decimal]]) -> float:
+    xs = [(day - points[0][0]).days for day, _ in points]
+    ys = [float(value) for _, value in points]
+    n = len(xs)
+    slope = (n * sum(x * y for x, y in zip(xs, ys, strict=True)) - sum(xs) * sum(ys)) / (
+        n * sum(x * x for x in xs) - sum(xs) ** 2
+    )
+    return slope * 7
 
 
 @pytest.fixture(scope="module")
@@ -255,6 +277,7 @@ def test_strength_series_and_trend_match_the_raw_sets(history, django_assert_max
         (day.isoformat(), float(value)) for day, value in expected
     ]
     assert series["best_e1rm"] == float(max(value for _, value in expected))
+    assert series["trend_kg_per_week"] == pytest.approx(least_squares_per_week(expected), abs=0.001)
     assert series["trend_kg_per_week"] > 0, "the generated history gets stronger every fortnight"
 
 
@@ -273,8 +296,14 @@ def test_progress_strength_series_and_bests(history, metric, django_assert_max_n
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["exercise"]["name"] == "History Bench Press"
-    stored = ExerciseDaySummary.objects.filter(user=history.user, exercise=lifts[0]).count()
-    assert 0 < len(body["points"]) <= stored
+    start = local_today() - timedelta(days=364)
+    truth = history.truth[metric]
+    expected = sorted(
+        (day, value) for (exercise_id, day), value in truth.items() if exercise_id == lifts[0].pk
+    )
+    assert [(p["date"], p["value"]) for p in body["points"]] == [
+        (day.isoformat(), float(value)) for day, value in expected if day >= start
+    ]
 
 
 @pytest.mark.parametrize("group_by", ["day", "week", "month"])
@@ -302,8 +331,17 @@ def test_volume_buckets_match_the_raw_sets(history, group_by, django_assert_max_
 def test_volume_by_exercise_names_each_exercise(history):
     lifts = history.lifts
     response = history.get("/api/v1/analytics/volume", {"group_by": "month", "by": "exercise"})
-    names = {group["name"] for bucket in response.json()["buckets"] for group in bucket["groups"]}
+    body = response.json()
+    names = {group["name"] for bucket in body["buckets"] for group in bucket["groups"]}
     assert names == {lift.name for lift in lifts}
+    start = date.fromisoformat(body["from"])
+    expected = defaultdict(Decimal)
+    for (exercise_id, day), volume in history.truth["volume"].items():
+        if day >= start:
+            expected[(day.replace(day=1).isoformat(), exercise_id)] += volume
+    by_id = {str(lift.public_id): lift.pk for lift in lifts}
+    got = {(b["start"], by_id[g["key"]]): g["volume_kg"] for b in body["buckets"] for g in b["groups"]}
+    assert got == pytest.approx({key: float(value) for key, value in expected.items()})
 
 
 def test_frequency_matches_the_calendar(history, django_assert_max_num_queries):
@@ -320,6 +358,10 @@ def test_frequency_matches_the_calendar(history, django_assert_max_num_queries):
     histogram = Counter(day.weekday() for day in truth if day >= this_monday - timedelta(weeks=7))
     assert list(body["weekday_histogram"].values()) == [histogram.get(n, 0) for n in range(7)]
     assert body["longest_streak_days"] == 2, "Monday and Tuesday are the only consecutive training days"
+    streak, day = 0, today if today in truth else today - timedelta(days=1)
+    while day in truth:
+        streak, day = streak + 1, day - timedelta(days=1)
+    assert body["current_streak_days"] == streak
     assert body["longest_streak_weeks"] == WEEKS
     assert body["consistency"] == {"score": 100.0, "target_per_week": 3, "weeks": 8}
 

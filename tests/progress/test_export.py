@@ -16,6 +16,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import BodyMetric, Friendship, Profile, SocialIdentity, User
+from ai.models import Conversation, Message, Recommendation, RecommendationFeedback
+from community.models import (
+    Activity,
+    Challenge,
+    ChallengeParticipant,
+    Comment,
+    Like,
+    Notification,
+    Report,
+)
 from exercises.models import Exercise, ExerciseRating
 from fitai import events, exporting
 from progress import exports
@@ -131,6 +141,26 @@ def expected_tables(user: User) -> dict[str, tuple[type, list[tuple]]]:
         "progress_photos": (ProgressPhoto, ids(ProgressPhoto.objects.filter(user=user), "public_id")),
         "goals": (Goal, ids(Goal.objects.filter(user=user), "public_id")),
         "goal_milestones": (Milestone, ids(Milestone.objects.filter(goal__user=user), "public_id")),
+        "activities": (Activity, ids(Activity.objects.filter(author=user), "public_id")),
+        "comments": (Comment, ids(Comment.objects.filter(author=user), "public_id")),
+        "likes": (Like, ids(Like.objects.filter(user=user), "activity__public_id")),
+        "reports": (Report, ids(Report.objects.filter(reporter=user), "public_id")),
+        "challenges_created": (Challenge, ids(Challenge.objects.filter(creator=user), "public_id")),
+        "challenge_entries": (
+            ChallengeParticipant,
+            ids(ChallengeParticipant.objects.filter(user=user), "challenge__public_id"),
+        ),
+        "notifications": (Notification, ids(Notification.objects.filter(recipient=user), "public_id")),
+        "ai_conversations": (Conversation, ids(Conversation.objects.filter(user=user), "public_id")),
+        "ai_messages": (
+            Message,
+            ids(Message.objects.filter(conversation__user=user), "conversation__public_id", "content"),
+        ),
+        "ai_recommendations": (Recommendation, ids(Recommendation.objects.filter(user=user), "public_id")),
+        "ai_feedback": (
+            RecommendationFeedback,
+            ids(RecommendationFeedback.objects.filter(user=user), "recommendation__public_id"),
+        ),
     }
 
 
@@ -157,6 +187,17 @@ KEYS = {
     "progress_photos": ["id"],
     "goals": ["id"],
     "goal_milestones": ["id"],
+    "activities": ["id"],
+    "comments": ["id"],
+    "likes": ["activity_id"],
+    "reports": ["id"],
+    "challenges_created": ["id"],
+    "challenge_entries": ["challenge_id"],
+    "notifications": ["id"],
+    "ai_conversations": ["id"],
+    "ai_messages": ["conversation_id", "content"],
+    "ai_recommendations": ["id"],
+    "ai_feedback": ["recommendation_id"],
 }
 
 
@@ -175,6 +216,12 @@ def traces_of(user: User) -> set[str]:
         (ProgressPhoto, "user"),
         (Goal, "user"),
         (Milestone, "goal__user"),
+        (Activity, "author"),
+        (Comment, "author"),
+        (Challenge, "creator"),
+        (Notification, "recipient"),
+        (Conversation, "user"),
+        (Recommendation, "user"),
     ):
         traces |= {
             str(value) for value in model.objects.filter(**{lookup: user}).values_list("public_id", flat=True)
@@ -195,7 +242,7 @@ def test_json_export_holds_every_row_the_person_owns(people, auth_client, django
     mine, _ = people
     client = auth_client(mine.user)
     # One COUNT and one read per table, however much data: no query per row.
-    with django_assert_max_num_queries(46):
+    with django_assert_max_num_queries(68):
         response = client.get(URL, {"format": "json"})
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/json"

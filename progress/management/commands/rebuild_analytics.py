@@ -1,6 +1,10 @@
 """`manage.py rebuild_analytics [--user ID_OR_EMAIL]`: recompute the training aggregates from raw sets."""
 
+import contextlib
+import uuid
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
 
 from accounts.models import User
 from fitai.console import ProgressBar
@@ -16,9 +20,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         users = User.objects.filter(workouts__status="completed").distinct().order_by("pk")
         if options["user"]:
-            users = User.objects.filter(username=options["user"]) | User.objects.filter(
-                email__iexact=options["user"]
-            )
+            who = options["user"]
+            users = User.objects.filter(Q(username=who) | Q(email__iexact=who))
+            with contextlib.suppress(ValueError):
+                users = users | User.objects.filter(public_id=uuid.UUID(who))
             if not users.exists():
                 raise CommandError(f"No user {options['user']!r}.")
         total = users.count()

@@ -1,0 +1,238 @@
+"""Community pages: the feed with a post form, one activity with its thread, and their buttons.
+
+Every page needs a signed-in member. Like the API the pages call `community.feed`,
+`community.activities` and `community.moderation`, so visibility (404), restrictions (403), the
+content filter (400 with the reason) and the `post` / `comment` throttles (429) are the same.
+Forms post and redirect back, so everything works without JavaScript; `static/js/community.js`
+likes and comments in place through the API with the session cookie and the CSRF token.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from community import activities, feed
+from community.models import Activity, Report
+from community.moderation import is_moderator, report_create
+from fitai.api.throttling import ScopedRateThrottle
+from fitai.errors import DomainError, NotFoundError
+
+FEED_PAGE_SIZE = 20
+
+
+class _Scope:
+    def __init__(self, scope: str) -> None:
+        self.throttle_scope = scope
+
+
+def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Log in first, and never cache the personal answer."""
+
+    @login_required
+    @never_cache
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _activity_or_404(request: HttpRequest, activity_id: str) -> Activity:
+    try:
+        return activities.activity_get_visible(user=request.user, activity_id=activity_id)
+    except NotFoundError as error:
+        raise Http404(error.message) from error
+
+
+def _detail_url(activity_id: Any) -> str:
+    return reverse("community:activity", kwargs={"activity_id": activity_id})
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Redirect to the page the form came from (`next`), if it is ours, else to `default`."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+def _refused(request: HttpRequest, error: DomainError, default: str) -> HttpResponse:
+    messages.error(request, error.message)
+    return _back(request, default)
+
+
+def _throttled(request: HttpRequest, scope: str) -> bool:
+    return not ScopedRateThrottle().allow_request(request, _Scope(scope))
+
+
+@require_GET
+@member_page
+def feed_view(request: HttpRequest) -> HttpResponse:
+    """The feed, ranked (or `?sort=recent`), with the post form on top."""
+    sort = "recent" if request.GET.get("sort") == "recent" else "relevant"
+    next_cursor = None
+    if sort == "recent":
+        items = list(feed.feed_recent(user=request.user)[:FEED_PAGE_SIZE])
+    else:
+        try:
+            page = feed.feed_page(user=request.user, cursor=request.GET.get("cursor") or None)
+        except DomainError:
+            return redirect("community:feed")
+        items, next_cursor = page.activities, page.next_cursor
+    context = {
+        "activities": items,
+        "sort": sort,
+        "next_cursor": next_cursor,
+        "visibilities": Activity.Visibility.choices,
+        "can_post": request.user.email_verified,
+        "is_moderator": is_moderator(request.user),
+    }
+    return render(request, "community/feed.html", context)
+
+
+@require_POST
+@member_page
+def post_create(request: HttpRequest) -> HttpResponse:
+    feed_url = reverse("community:feed")
+    text = request.POST.get("text", "").strip()
+    visibility = request.POST.get("visibility", Activity.Visibility.FRIENDS)
+    if not request.user.email_verified:
+        messages.error(request, "Confirm your e-mail address before posting: we sent you a link.")
+        return redirect(feed_url)
+    if not text or len(text) > 2000 or visibility not in Activity.Visibility.values:
+        messages.error(request, "Write between 1 and 2000 characters and pick who may see it.")
+        return redirect(feed_url)
+    if _throttled(request, "post"):
+        messages.error(request, "You are posting too fast: wait a minute and try again.")
+        return redirect(feed_url)
+    try:
+        activities.post_create(author=request.user, text=text, visibility=visibility)
+    except DomainError as error:
+        return _refused(request, error, feed_url)
+    messages.success(request, "Posted.")
+    return redirect(feed_url)
+
+
+@require_GET
+@member_page
+def activity_detail(request: HttpRequest, activity_id: str) -> HttpResponse:
+    activity = _activity_or_404(request, activity_id)
+    thread = activities.comment_thread(activity=activity, user=request.user)
+    context = {
+        "activity": activity,
+        "thread": thread,
+        "max_depth": activities.MAX_COMMENT_DEPTH,
+        "can_post": request.user.email_verified,
+        "is_moderator": is_moderator(request.user),
+    }
+    return render(request, "community/activity.html", context)
+
+
+@require_POST
+@member_page
+def activity_like(request: HttpRequest, activity_id: str) -> HttpResponse:
+    activity = _activity_or_404(request, activity_id)
+    try:
+        activities.activity_like(activity=activity, user=request.user)
+    except DomainError as error:
+        return _refused(request, error, _detail_url(activity.public_id))
+    return _back(request, _detail_url(activity.public_id))
+
+
+@require_POST
+@member_page
+def activity_unlike(request: HttpRequest, activity_id: str) -> HttpResponse:
+    activity = _activity_or_404(request, activity_id)
+    try:
+        activities.activity_unlike(activity=activity, user=request.user)
+    except DomainError as error:
+        return _refused(request, error, _detail_url(activity.public_id))
+    return _back(request, _detail_url(activity.public_id))
+
+
+@require_POST
+@member_page
+def activity_comment(request: HttpRequest, activity_id: str) -> HttpResponse:
+    activity = _activity_or_404(request, activity_id)
+    url = _detail_url(activity.public_id)
+    text = request.POST.get("text", "").strip()
+    if not request.user.email_verified:
+        messages.error(request, "Confirm your e-mail address before commenting: we sent you a link.")
+        return redirect(url)
+    if not text or len(text) > 2000:
+        messages.error(request, "Write between 1 and 2000 characters.")
+        return _back(request, url)
+    if _throttled(request, "comment"):
+        messages.error(request, "You are commenting too fast: wait a minute and try again.")
+        return _back(request, url)
+    try:
+        comment = activities.comment_create(
+            activity=activity, author=request.user, text=text, parent_id=request.POST.get("parent_id") or None
+        )
+    except DomainError as error:
+        return _refused(request, error, url)
+    messages.success(request, "Comment posted.")
+    return redirect(f"{url}#comment-{comment.public_id}")
+
+
+@require_POST
+@member_page
+def activity_delete(request: HttpRequest, activity_id: str) -> HttpResponse:
+    try:
+        activity = activities.activity_get_deletable(user=request.user, activity_id=activity_id)
+        activities.activity_delete(activity=activity, user=request.user)
+    except NotFoundError as error:
+        raise Http404(error.message) from error
+    except DomainError as error:
+        return _refused(request, error, _detail_url(activity_id))
+    messages.success(request, "Deleted.")
+    return redirect("community:feed")
+
+
+@require_POST
+@member_page
+def comment_delete(request: HttpRequest, comment_id: str) -> HttpResponse:
+    try:
+        comment = activities.comment_get_deletable(user=request.user, comment_id=comment_id)
+        activities.comment_delete(comment=comment, user=request.user)
+    except NotFoundError as error:
+        raise Http404(error.message) from error
+    except DomainError as error:
+        return _refused(request, error, reverse("community:feed"))
+    messages.success(request, "Comment deleted.")
+    return redirect(_detail_url(comment.activity.public_id))
+
+
+@require_POST
+@member_page
+def report(request: HttpRequest) -> HttpResponse:
+    """Report an activity or a comment from its page; moderators review it in the admin."""
+    target_type = request.POST.get("target_type", "")
+    reason = request.POST.get("reason", "").strip()[:500] or "Reported from the page."
+    default = reverse("community:feed")
+    if target_type not in {Report.TargetType.ACTIVITY, Report.TargetType.COMMENT}:
+        raise Http404("Nothing to report here.")
+    try:
+        _report, created = report_create(
+            reporter=request.user,
+            target_type=target_type,
+            target_id=request.POST.get("target_id", ""),
+            reason=reason,
+        )
+    except NotFoundError as error:
+        raise Http404(error.message) from error
+    except (DomainError, ValueError) as error:
+        return _refused(request, DomainError(str(error)), default)
+    messages.success(
+        request, "Thanks: a moderator will look at it." if created else "You already reported this."
+    )
+    return _back(request, default)
