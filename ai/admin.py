@@ -1,9 +1,15 @@
 """Admin for the AI coach: the call log (cost, tokens, outcomes) and read-only conversations and
 recommendations; nothing here is edited by hand."""
 
+from datetime import timedelta
+
 from django.contrib import admin
+from django.utils import timezone
 
 from ai.models import AICall, Conversation, Recommendation
+from ai.recommendations import recommendation_acceptance_by_source
+
+ACCEPTANCE_WINDOW_DAYS = 30
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -52,3 +58,14 @@ class RecommendationAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "source")
     search_fields = ("user__email", "user__username")
     list_select_related = ("user",)
+    change_list_template = "admin/ai/recommendation/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        """Above the list: how often each source's recommendations are accepted (last 30 days)."""
+        since = timezone.now() - timedelta(days=ACCEPTANCE_WINDOW_DAYS)
+        extra_context = {
+            **(extra_context or {}),
+            "acceptance": recommendation_acceptance_by_source(since=since),
+            "acceptance_days": ACCEPTANCE_WINDOW_DAYS,
+        }
+        return super().changelist_view(request, extra_context=extra_context)

@@ -4,9 +4,14 @@ Order of a reply (`chat_reply`):
 1. the daily quota is checked (429 when spent);
 2. a message asking for a medical diagnosis, about medication, an eating disorder or an emergency
    is refused with a pointer to a professional (to emergency services for emergencies) whatever the
-   provider: the LLM never sees it;
+   provider: the LLM never sees it. A message that mentions an injury or pain together with a
+   question about exercises ("I have a shoulder injury, what exercises for chest?") is not a
+   diagnosis question: the rules engine answers it with injury-aware guidance (library exercises
+   for the asked-for muscle group that the injuries do not contraindicate, by `ai.safety`'s
+   matcher, and a pointer to `/ai/exercise-suggest`), also without the LLM;
 3. with `llm_enabled()` the LLM answers from a system prompt, the conversation's running summary, the
-   last `RECENT_MESSAGES` messages and a digest of the user's own training data; its reply is checked
+   last `RECENT_MESSAGES` messages, the injuries the user mentioned in the conversation (recent
+   messages and summary) and a digest of the user's own training data; its reply is checked
    for diagnosis or dosing language (replaced by the refusal when found). An `LLMError` falls back to
    the rules engine with `fallback_reason`;
 4. the rules engine answers, in this order, questions about the user's own data (a lift in a period,
@@ -37,10 +42,17 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 
 from accounts.models import BodyMetric, User
-from ai.calls import call_log, quota_check
+from ai.calls import call_log, quota_reserved
 from ai.knowledge import STOPWORDS, knowledge_search, words_of
 from ai.llm import LLMError, complete_text, llm_enabled
 from ai.models import Conversation, Message
+from ai.safety import (  # noqa: F401 (UNSAFE_REPLY: re-exported)
+    INJURY_SYNONYMS,
+    PROFESSIONAL,
+    UNSAFE_REPLY,
+    injury_conflicts,
+    reply_is_unsafe,
+)
 from exercises.models import Exercise
 from fitai.db import read_alias
 from fitai.errors import NotFoundError
@@ -82,14 +94,7 @@ SYMPTOM = re.compile(
     r"(i|i've|i have|i am|i'm) injured|injured my|my injury|(is|what'?s) wrong with my|"
     r"blood in|irregular heartbeat|palpitations?)\b"
 )
-# In the LLM's reply: a diagnosis or a dose, which no provider may give.
-UNSAFE_REPLY = re.compile(
-    r"\b(you (probably |likely |may |might |most likely )?(have|are suffering from) (a |an )?"
-    r"(torn|tear|sprain|fracture|tendini?tis|tendoni?tis|hernia|herniated|strain|injury|"
-    r"condition|disorder|infection)|i diagnose|my diagnosis|diagnosis is|"
-    r"take \d+ ?(mg|milligrams?|pills?|tablets?)|\d+ ?mg (of|every)|"
-    r"(take|try) (some )?(ibuprofen|paracetamol|acetaminophen|aspirin|painkillers?|antibiotics?))\b"
-)
+# In the LLM's reply: a diagnosis or a dose (`UNSAFE_REPLY`, shared with the coach's validator).
 
 REFUSAL_EMERGENCY = (
     "This could be an emergency. Stop exercising now and call your local emergency number (112 in "
@@ -129,9 +134,161 @@ def medical_refusal(text: str) -> str | None:
     return None
 
 
-def reply_is_unsafe(text: str) -> bool:
-    """Whether a provider's reply diagnoses or doses, which the coach never does."""
-    return bool(UNSAFE_REPLY.search(text.lower()))
+# --- Injury-aware exercise questions --------------------------------------------------------------
+
+INJURY_MENTION = re.compile(
+    r"\b(injur\w*|pain\w*|hurts?|hurting|sore|strain(ed|s)?|sprain(ed|s)?|tendini?tis|tendoni?tis|"
+    r"tendinopathy|impingement|pregnan\w*|hypertension|high blood pressure|bad (knees?|back|shoulders?|"
+    r"wrists?|elbows?|hips?|ankles?|neck))\b"
+)
+EXERCISE_QUESTION = re.compile(
+    r"\b((what|which) (exercises?|moves?|movements?|lifts?|workouts?)|exercises? (for|to|that)|"
+    r"(can|should|could) i (still )?(do|train|lift|work ?out|exercise|bench|squat|press)|alternatives?|"
+    r"instead|replace|substitut\w*|safe (to|for)|(train|work) around|work ?out with)\b"
+)
+DIAGNOSIS = re.compile(
+    r"\b(diagnos\w*|what'?s wrong|what is wrong|is it (torn|broken|fractured|a tear|serious)|"
+    r"do i have|have i (torn|broken|got)|is my \w+ (torn|broken|fractured|injured)|"
+    r"why (does|do|is|are) my \w+ (hurt|hurting|painful|swollen|sore)|what caused?s?)\b"
+)
+# Body areas a message may name (singular, as `ai.safety` normalises them).
+BODY_AREAS = frozenset(
+    {
+        "shoulder",
+        "knee",
+        "back",
+        "wrist",
+        "elbow",
+        "hip",
+        "ankle",
+        "neck",
+        "rib",
+        "sternum",
+        "hamstring",
+        "groin",
+        "achille",
+        "shin",
+        "bicep",
+        "pregnancy",
+        "pectoral",
+        "disc",
+        "abdominal",
+        *INJURY_SYNONYMS,
+    }
+)
+TARGET_GROUPS = {
+    "leg": "legs",
+    "quad": "legs",
+    "glute": "legs",
+    "calve": "legs",
+    "lower": "legs",
+    "chest": "chest",
+    "pec": "chest",
+    "back": "back",
+    "lat": "back",
+    "shoulder": "shoulders",
+    "delt": "shoulders",
+    "arm": "arms",
+    "bicep": "arms",
+    "tricep": "arms",
+    "core": "core",
+    "ab": "core",
+    "abdominal": "core",
+}
+TARGET = re.compile(
+    r"\b(?:for|train|training|work|working|strengthen|build|hit|target)\s+(?:my\s+|the\s+)?([a-z]+)"
+)
+_CLAUSES = re.compile(r"[,.;:!?]|\bbut\b|\bso\b")
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def injuries_in(text: str) -> list[str]:
+    """The body areas named in the clauses of `text` that mention an injury or pain, in order."""
+    areas: list[str] = []
+    for clause in _CLAUSES.split(text.lower()):
+        if not INJURY_MENTION.search(clause):
+            continue
+        words = [_singular(w) for w in re.findall(r"[a-z]+", clause)]
+        phrase = " ".join(words)
+        if "high blood pressure" in phrase:
+            areas.append("high blood pressure")
+        if "rotator cuff" in phrase:
+            areas.append("rotator cuff")
+        areas += [w for w in words if w in BODY_AREAS and w not in {"rotator", "cuff"}]
+    return list(dict.fromkeys(areas))
+
+
+def injury_question(text: str) -> bool:
+    """An exercise question from someone with an injury or pain, not a request for a diagnosis."""
+    lowered = text.lower()
+    mentions = INJURY_MENTION.search(lowered) and EXERCISE_QUESTION.search(lowered)
+    return bool(mentions) and not DIAGNOSIS.search(lowered)
+
+
+def conversation_injuries(*, history: list["Message"], summary: str) -> list[str]:
+    """Injuries the user mentioned earlier in the conversation: recent messages and summary facts."""
+    texts = [m.content for m in history if m.role == Message.Role.USER] + summary_facts(summary)
+    return list(dict.fromkeys(area for text in texts for area in injuries_in(text)))
+
+
+def _target_group(text: str) -> str | None:
+    for match in TARGET.finditer(text.lower()):
+        group = TARGET_GROUPS.get(_singular(match.group(1)))
+        if group:
+            return group
+    return None
+
+
+def injury_guidance(*, text: str, earlier: list[str]) -> "Answer":
+    """Exercises for the asked-for group that none of the user's injuries contraindicates, and where
+    to get a ranked list; never a judgement on the injury itself."""
+    from ai.coach import library_items  # the coach's view of the library (one load, four queries)
+    from ai.providers.base import RESISTANCE_CATEGORIES
+
+    group = _target_group(text)
+    injuries = list(dict.fromkeys([*injuries_in(text), *earlier]))
+    listed = ", ".join(f'"{injury}"' for injury in injuries) or '"..."'
+    pointer = (
+        "For alternatives ranked for your equipment, use the coach's exercise suggestions "
+        f'(POST /api/v1/ai/exercise-suggest with "reason": "pain" and "injuries": [{listed}]).'
+    )
+    if not injuries:
+        body = (
+            'Tell me where the injury or pain is (for example "shoulder" or "lower back") and which '
+            f"muscles you want to train, and I'll list exercises that avoid loading it. {pointer} "
+            f"I can't assess the injury itself. {PROFESSIONAL}"
+        )
+        return Answer(body)
+    library, _ = library_items()
+    pool = [
+        item
+        for item in library
+        if item.category in RESISTANCE_CATEGORIES and (group is None or group in item.groups)
+    ]
+    safe = sorted(
+        (item for item in pool if not injury_conflicts(item, injuries)),
+        key=lambda item: (not item.is_compound, -item.popularity, item.name),
+    )
+    avoided = sorted(
+        (item for item in pool if injury_conflicts(item, injuries)), key=lambda i: (-i.popularity, i.name)
+    )
+    what = ", ".join(injuries)
+    target = f"for your {group}" if group else ""
+    lines = [f"With your {what} in mind, here are options {target} that the library does not flag for it:"]
+    if safe:
+        lines += [f"- {item.name}" for item in safe[:5]]
+    else:
+        lines = [f"Every exercise {target} in the library is flagged for {what}: rest that area for now."]
+    if avoided:
+        lines.append(f"Leave out for now: {', '.join(item.name for item in avoided[:4])}.")
+    lines.append("Start light, keep every rep pain-free, and stop a movement that hurts.")
+    lines.append(pointer)
+    lines.append(f"I can't assess the injury itself. {PROFESSIONAL}")
+    facts = f"Injuries mentioned: {what}."
+    return Answer(" ".join(lines[:1]) + "\n" + "\n".join(lines[1:]), facts=facts)
 
 
 # --- Exercise matching -------------------------------------------------------------------------------
@@ -620,10 +777,22 @@ SYSTEM_PROMPT = (
 def llm_messages(
     *, user: User, text: str, summary: str, history: list[Message], facts: str
 ) -> list[dict[str, str]]:
-    """System prompt, running summary, the user's data, the recent messages and the new message."""
+    """System prompt, running summary, the user's injuries, the user's data, the recent messages and
+    the new message."""
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
     if summary:
         messages.append({"role": "system", "content": f"Summary of the earlier conversation:\n{summary}"})
+    earlier = conversation_injuries(history=history, summary=summary)
+    injuries = list(dict.fromkeys([*earlier, *injuries_in(text)]))
+    if injuries:
+        messages.append(
+            {
+                "role": "system",
+                "content": f"The user has mentioned these injuries or conditions: {', '.join(injuries)}. "
+                "Never suggest an exercise that loads them; for the injury itself, point to a doctor or "
+                "physiotherapist.",
+            }
+        )
     messages.append({"role": "system", "content": f"The user's training data:\n{data_context(user=user)}"})
     if facts:
         messages.append(
@@ -708,12 +877,20 @@ def chat_reply(*, user: User, message: str, conversation_id: uuid.UUID | str | N
     conversation = (
         conversation_get_for_user(user=user, conversation_id=conversation_id) if conversation_id else None
     )
-    quota_check(user=user, endpoint=ENDPOINT)
+    with quota_reserved(user=user, endpoint=ENDPOINT) as reservation:
+        return _chat_answer(user=user, conversation=conversation, text=text, reservation=reservation)
+
+
+def _chat_answer(*, user: User, conversation: Conversation | None, text: str, reservation) -> ChatResult:
     history = _recent(conversation)
     summary = conversation.summary if conversation else ""
     candidates = exercise_candidates(user=user)
     refusal = medical_refusal(text)
-    if refusal:
+    if refusal in (None, REFUSAL_SYMPTOM) and injury_question(text):
+        # An exercise question from someone with an injury: guidance filtered by the injury matcher,
+        # from the rules engine only (the LLM could name a contraindicated exercise).
+        answer = injury_guidance(text=text, earlier=conversation_injuries(history=history, summary=summary))
+    elif refusal:
         answer = Answer(refusal, refused=True)
     else:
         answer = rules_answer(user=user, text=text, history=history, summary=summary, candidates=candidates)
@@ -721,6 +898,7 @@ def chat_reply(*, user: User, message: str, conversation_id: uuid.UUID | str | N
             answer = _llm_answer(user=user, text=text, summary=summary, history=history, rules=answer)
     attempted_llm = bool(answer.fallback_reason) or answer.provider == LLM_PROVIDER
     call_log(
+        reservation=reservation,
         user=user,
         endpoint=ENDPOINT,
         provider=LLM_PROVIDER if attempted_llm else RULES,

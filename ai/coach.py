@@ -1,10 +1,12 @@
 """AI coach use cases: workout and program generation, exercise suggestions, goal assessment and
 program optimisation.
 
-Each one: check the daily quota, load the user's context once (library, recovery, history), ask
-the configured provider (`ai.providers.get_provider`), pass its plan through the safety validator
-(`ai.safety`), log the call (`ai.calls.call_log`) and answer; identical requests within
-`FITAI_AI_CACHE_SECONDS` come from the cache (`ai.calls.cached_answer`). Every answer names its
+Each one: look in the answer cache (a cached answer is free, even with the quota spent), reserve
+one request of the daily quota (`ai.calls.quota_reserved`), load the user's context once
+(library, recovery, history), ask the configured provider (`ai.providers.get_provider`), pass
+its plan through the safety validator (`ai.safety`), log the call (`ai.calls.call_log`) and
+answer; identical requests within `FITAI_AI_CACHE_SECONDS` come from the cache
+(`ai.calls.cached_answer`). Every answer names its
 `provider` and, when the rules engine stood in, the `fallback_reason`.
 
 Saving goes through the owning apps' services: a planned workout through
@@ -13,7 +15,8 @@ have no `source` field, so an AI program says `source: ai` in the answer and kee
 in its description.
 """
 
-from collections import defaultdict
+import copy
+from collections import Counter, defaultdict
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,7 +30,7 @@ from django.utils import timezone
 from accounts.models import Profile, User
 from accounts.profiles import user_preferences
 from ai import safety
-from ai.calls import cached_answer, call_log, quota_check
+from ai.calls import cached_answer, call_log, quota_reserved
 from ai.models import AICall
 from ai.providers import get_provider
 from ai.providers.base import CoachContext, LibraryItem, Result
@@ -144,8 +147,9 @@ def coach_context(
 # --- Running a provider -------------------------------------------------------------------------------
 
 
-def _log(user: User, endpoint: str, result: Result) -> None:
+def _log(user: User, endpoint: str, result: Result, reservation: AICall | None = None) -> None:
     call_log(
+        reservation=reservation,
         user=user,
         endpoint=endpoint,
         provider=result.provider,
@@ -159,12 +163,13 @@ def _log(user: User, endpoint: str, result: Result) -> None:
 
 
 def _answer(*, user: User, endpoint: str, request: dict[str, Any], produce) -> dict[str, Any]:
-    """Quota, cache, provider, log: `produce()` returns (answer, Result)."""
-    quota_check(user=user, endpoint=endpoint)
+    """Cache, then quota, provider, log: `produce()` returns (answer, Result). The cache comes
+    first so an identical request stays free once the quota is spent."""
 
     def compute() -> dict[str, Any]:
-        answer, result = produce()
-        _log(user, endpoint, result)
+        with quota_reserved(user=user, endpoint=endpoint) as reservation:
+            answer, result = produce()
+            _log(user, endpoint, result, reservation)
         return answer
 
     def on_hit(answer: dict[str, Any]) -> None:
@@ -312,14 +317,14 @@ def exercise_suggest(
         result = get_provider().exercise_suggestions(ctx=ctx, request={**ask, "_endpoint": EXERCISE_SUGGEST})
         by_id = {str(i.public_id): i for i in ctx.library}
         alternatives = []
-        for rank, row in enumerate(result.data["alternatives"]):
+        for row in result.data["alternatives"]:
             item = by_id.get(row["exercise_id"])
             # The validator's rules, again: whatever ranked them, only safe library exercises leave.
             if item is None or not safety.usable(item, ctx):
                 continue
             alternatives.append(
                 {
-                    "rank": rank,
+                    "rank": len(alternatives),  # 0, 1, 2, ... over what is left: no gaps
                     "exercise_id": item.public_id,
                     "slug": item.slug,
                     "name": item.name,
@@ -562,12 +567,89 @@ def _apply(document: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str,
     return document
 
 
-def program_optimize(*, user: User, template_id: str, apply: bool = False) -> dict[str, Any]:
+def _working_sets(document: dict[str, Any], library: dict[str, LibraryItem]) -> dict[str, int]:
+    """Working sets (warm-ups excluded) per muscle group per week of a program document."""
+    weekly: dict[str, int] = {}
+    for day in document["days"]:
+        for item in day["exercises"]:
+            working = sum(1 for row in item["sets"] if row.get("set_type") != "warmup")
+            for group in getattr(library.get(str(item["exercise_id"])), "groups", ()):
+                weekly[group] = weekly.get(group, 0) + working
+    return weekly
+
+
+def _as_plan(document: dict[str, Any]) -> dict[str, Any]:
+    """A program document in the shape the safety validator reads (one row per exercise)."""
+    days = []
+    for day in document["days"]:
+        rows = []
+        for item in day["exercises"]:
+            working = [row for row in item["sets"] if row.get("set_type") != "warmup"] or item["sets"]
+            first = working[0] if working else {}
+            rows.append(
+                {
+                    "exercise_id": str(item["exercise_id"]),
+                    "sets": len(working),
+                    "reps_min": first.get("reps_min") or 8,
+                    "reps_max": first.get("reps_max") or first.get("reps_min") or 8,
+                    "rest_seconds": item.get("rest_seconds") or 90,
+                    "rpe": first.get("rpe"),
+                }
+            )
+        days.append({"name": day.get("name") or "Day", "exercises": rows})
+    return {"name": document.get("name"), "days": days}
+
+
+def _introduced_problems(before: dict[str, Any], after: dict[str, Any], ctx: CoachContext) -> list[str]:
+    """Severe problems the changes add: the edited program runs through the validator that checks
+    generated programs, compared with the program as it stands, so a program the user already
+    wrote outside the caps is not blocked forever, but no change may make it less safe. Volume is
+    checked by `program_optimize` itself (only the groups a change increases)."""
+
+    def severe(document: dict[str, Any]) -> Counter:
+        report = safety.validate_program(_as_plan(document), ctx=ctx, minutes=None)
+        return Counter(p for p in report.problems if p in safety.SEVERE and p != "volume_over_cap")
+
+    grown = severe(after) - severe(before)
+    return sorted(grown)
+
+
+def program_optimize(
+    *,
+    user: User,
+    template_id: str,
+    apply: bool = False,
+    injuries: list[str] | None = None,
+    experience_level: str | None = None,
+) -> dict[str, Any]:
     """Proposed changes to your program from your logged workouts; `apply` saves them as the
-    program's next version (checked against the validator's weekly caps first)."""
-    quota_check(user=user, endpoint=PROGRAM_OPTIMIZE)
+    program's next version. Injuries are respected (no exercise they contraindicate is proposed),
+    the caps are those of your experience (the request's, else your profile's fitness level), and
+    before anything is saved the edited program passes the same validator as a generated one: a
+    change that adds a severe problem, or raises a muscle group's weekly working sets over the cap,
+    is not applied."""
     template = _owned_program(user=user, template_id=template_id)
-    ctx = coach_context(user=user, experience=template.difficulty, goal=template.goal)
+    with quota_reserved(user=user, endpoint=PROGRAM_OPTIMIZE) as reservation:
+        answer = _program_optimize(
+            user=user,
+            template=template,
+            apply=apply,
+            injuries=injuries or [],
+            experience_level=experience_level,
+        )
+        _log(user, PROGRAM_OPTIMIZE, Result(data={}, provider="rules"), reservation)
+    return answer
+
+
+def _program_optimize(
+    *,
+    user: User,
+    template: WorkoutTemplate,
+    apply: bool,
+    injuries: list[str],
+    experience_level: str | None,
+) -> dict[str, Any]:
+    ctx = coach_context(user=user, experience=experience_level, goal=template.goal, injuries=injuries)
     days = [
         [
             {
@@ -589,31 +671,48 @@ def program_optimize(*, user: User, template_id: str, apply: bool = False) -> di
     history = _history(user, {row["pk"] for day in days for row in day})
     changes, rationale = program_changes(ctx=ctx, days=days, history=history)
     warnings: list[str] = []
-    version = template.version
-    if apply and changes:
-        document = _apply(template_services.program_document(template), changes)
-        weekly: dict[str, int] = {}
+    if ctx.injuries:
         by_id = {str(i.public_id): i for i in ctx.library}
-        for day in document["days"]:
-            for item in day["exercises"]:
-                for group in getattr(by_id.get(str(item["exercise_id"])), "groups", ()):
-                    weekly[group] = weekly.get(group, 0) + len(item["sets"])
-        over = sorted(g for g, sets in weekly.items() if sets > safety.CAPS[ctx.experience].weekly_cap)
+        flagged = sorted(
+            {
+                item.name
+                for day in template.days.all()
+                for row in day.exercises.all()
+                if (item := by_id.get(str(row.exercise.public_id)))
+                and safety.injury_conflicts(item, ctx.injuries)
+            }
+        )
+        if flagged:
+            warnings.append(
+                f"Not advised with {', '.join(ctx.injuries)}: {', '.join(flagged)}; "
+                f"consider replacing them (exercise suggestions). {safety.PROFESSIONAL}"
+            )
+    version = template.version
+    applied = False
+    if apply and changes:
+        current = template_services.program_document(template)
+        document = _apply(copy.deepcopy(current), changes)
+        by_id = {str(i.public_id): i for i in ctx.library}
+        before, after = _working_sets(current, by_id), _working_sets(document, by_id)
+        cap = safety.CAPS[ctx.experience].weekly_cap
+        over = sorted(g for g, sets in after.items() if sets > before.get(g, 0) and sets > cap)
+        problems = _introduced_problems(current, document, ctx)
         if over:
             warnings.append(f"Not applied: {', '.join(over)} would go over the weekly volume cap.")
-            apply = False
+        elif problems:
+            warnings.append(f"Not applied: the changes failed the safety check ({', '.join(problems)}).")
         else:
             template = template_services.template_replace(
                 template=template, user=user, document=document, version=template.version
             )
             version = template.version
-    result = Result(data={}, provider="rules")
-    _log(user, PROGRAM_OPTIMIZE, result)
+            applied = True
     return {
-        **_meta(result),
+        **_meta(Result(data={}, provider="rules")),
         "template_id": template.public_id,
         "version": version,
-        "applied": bool(apply and changes),
+        "experience_level": ctx.experience,
+        "applied": applied,
         "changes": changes,
         "rationale": rationale,
         "warnings": warnings,

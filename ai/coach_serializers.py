@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.models import FitnessLevel
 from templates_app.models import Goal
+from templates_app.serializers import TemplateDetailSerializer
 
 GOALS = Goal.choices
 EXPERIENCE_LEVELS = FitnessLevel.choices
@@ -104,19 +105,26 @@ class ProgramDaySerializer(serializers.Serializer):
     estimated_minutes = serializers.IntegerField()
 
 
-class GeneratedProgramSerializer(ProviderFieldsMixin):
+COACH_FIELDS = ["provider", "fallback_reason", "source", "rationale", "warnings", "weekly_sets_per_group"]
+
+
+class GeneratedProgramSerializer(TemplateDetailSerializer):
+    """`POST /templates/ai-generate`: the saved program exactly as `GET /templates/:id` shows it,
+    with what the coach says about it alongside, in one object."""
+
+    provider = serializers.ChoiceField(PROVIDERS, help_text="Who produced this answer.")
+    fallback_reason = serializers.CharField(
+        allow_null=True, help_text="Why the rules engine stood in for the configured model (null otherwise)."
+    )
     source = serializers.ChoiceField(["ai"])
-    template_id = serializers.UUIDField(help_text="The private program created.")
-    goal = serializers.ChoiceField(GOALS)
-    experience_level = serializers.ChoiceField(EXPERIENCE_LEVELS)
-    days_per_week = serializers.IntegerField()
-    session_minutes = serializers.IntegerField()
-    weeks = serializers.IntegerField()
-    name = serializers.CharField()
-    description = serializers.CharField()
-    days = ProgramDaySerializer(many=True)
-    weekly_sets_per_group = serializers.DictField(child=serializers.IntegerField())
     rationale = serializers.ListField(child=serializers.CharField())
+    warnings = serializers.ListField(child=serializers.CharField())
+    weekly_sets_per_group = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Working sets per muscle group per week."
+    )
+
+    class Meta(TemplateDetailSerializer.Meta):
+        fields = [*TemplateDetailSerializer.Meta.fields, *COACH_FIELDS]
 
 
 class ProgramChangeSerializer(serializers.Serializer):
@@ -138,6 +146,7 @@ class ProgramChangeSerializer(serializers.Serializer):
 class ProgramOptimizationSerializer(ProviderFieldsMixin):
     template_id = serializers.UUIDField()
     version = serializers.IntegerField()
+    experience_level = serializers.ChoiceField(EXPERIENCE_LEVELS, help_text="Whose volume caps applied.")
     applied = serializers.BooleanField()
     changes = ProgramChangeSerializer(many=True)
     rationale = serializers.ListField(child=serializers.CharField())

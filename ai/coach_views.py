@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from ai import coach
 from ai.coach_serializers import (
+    COACH_FIELDS,
     EXPERIENCE_LEVELS,
     GOALS,
     GeneratedProgramSerializer,
@@ -22,10 +23,15 @@ from ai.coach_serializers import (
     ProgramOptimizationSerializer,
     SuggestionsSerializer,
 )
+from exercises.serializers import rating_summary
 from fitai.api.exceptions import flatten_error_paths
 from fitai.api.serializers import ErrorEnvelopeSerializer
 from fitai.api.throttling import ScopedRateThrottle, UserRateThrottle
+from progress.goals import TYPES as GOAL_TYPES
 from progress.models import Goal
+from templates_app.selectors import templates_visible_to, viewer_marks, with_program
+from templates_app.serializers import TemplateDetailSerializer
+from templates_app.services import template_stats
 
 ERRORS = {400: ErrorEnvelopeSerializer, 429: ErrorEnvelopeSerializer}
 REASONS = ["no_equipment", "pain", "variety", "plateau", "busy"]
@@ -42,6 +48,15 @@ def _parse(serializer_class, request: Request) -> dict:
     if not data.is_valid():
         raise ValidationError(flatten_error_paths(data.errors))
     return dict(data.validated_data)
+
+
+def _program_detail(*, user, template) -> dict:
+    """The program as `GET /templates/:id` answers it: the programs app's selectors and serializer."""
+    template = with_program(templates_visible_to(user=user)).get(pk=template.pk)
+    is_favorite, rating = viewer_marks(user=user, template=template)
+    stats = {**template_stats(template=template), "rating": rating_summary(template)}
+    context = {"is_favorite": is_favorite, "my_rating": rating, "stats": stats}
+    return TemplateDetailSerializer(template, context=context).data
 
 
 class AIApi(APIView):
@@ -131,6 +146,17 @@ class GoalOptimizeApi(AIApi):
                 }
                 if missing:
                     raise serializers.ValidationError(missing)
+                # The same bounds as a saved goal of this type (`progress.goals.TYPES`).
+                spec = GOAL_TYPES[attrs["type"]]
+                if not spec.low <= attrs["target_value"] <= spec.high:
+                    unit = f" {spec.unit}" if spec.unit else ""
+                    raise serializers.ValidationError(
+                        {
+                            "target_value": [
+                                f"A {attrs['type']} target must be between {spec.low} and {spec.high}{unit}."
+                            ]
+                        }
+                    )
             return attrs
 
     @extend_schema(
@@ -162,14 +188,23 @@ class ProgramGenerateApi(AIApi):
 
     @extend_schema(
         request=InputSerializer,
+        description=(
+            "201 with the program as `GET /templates/:id` returns it, plus the coach's `provider`, "
+            '`fallback_reason`, `source: "ai"`, `rationale`, `warnings` and `weekly_sets_per_group`, in '
+            "one object."
+        ),
         responses={201: GeneratedProgramSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
         fields = _parse(self.InputSerializer, request)
-        answer, _ = coach.program_generate(
+        answer, template = coach.program_generate(
             user=request.user, **{**fields, "experience_level": fields.get("experience_level")}
         )
-        return Response(GeneratedProgramSerializer(answer).data, status=status.HTTP_201_CREATED)
+        coach_fields = {name: answer[name] for name in COACH_FIELDS}
+        return Response(
+            {**_program_detail(user=request.user, template=template), **coach_fields},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ProgramOptimizeApi(AIApi):
@@ -177,9 +212,17 @@ class ProgramOptimizeApi(AIApi):
 
     class InputSerializer(serializers.Serializer):
         apply = serializers.BooleanField(default=False)
+        injuries = _words(max_items=10, max_length=80)
+        experience_level = serializers.ChoiceField(EXPERIENCE_LEVELS, required=False)
 
     @extend_schema(
         request=InputSerializer,
+        description=(
+            "`injuries`: no exercise they contraindicate is proposed, and the edited program passes the "
+            "same safety validator as a generated one before `apply` saves it. `experience_level` sets the "
+            "volume caps (default: your profile's fitness level); only muscle groups a change increases "
+            "are held to the weekly cap, counting working sets."
+        ),
         responses={
             200: ProgramOptimizationSerializer,
             404: ErrorEnvelopeSerializer,
@@ -189,5 +232,11 @@ class ProgramOptimizeApi(AIApi):
     )
     def post(self, request: Request, template_id: str) -> Response:
         fields = _parse(self.InputSerializer, request)
-        answer = coach.program_optimize(user=request.user, template_id=template_id, apply=fields["apply"])
+        answer = coach.program_optimize(
+            user=request.user,
+            template_id=template_id,
+            apply=fields["apply"],
+            injuries=fields["injuries"],
+            experience_level=fields.get("experience_level"),
+        )
         return Response(ProgramOptimizationSerializer(answer).data)

@@ -1,5 +1,6 @@
 """What a person's export holds from the AI coach: conversations with their messages, the
-recommendations shown to them and their feedback (registered in `AiConfig.ready()`)."""
+recommendations shown to them and their feedback, and the log of their AI calls (registered in
+`AiConfig.ready()`)."""
 
 from typing import Any
 
@@ -7,8 +8,7 @@ from accounts.models import User
 from ai.models import AICall, Conversation, Message, Recommendation, RecommendationFeedback
 from fitai import exporting
 
-EXPORTED_MODELS = [Conversation, Message, Recommendation, RecommendationFeedback]
-NOT_EXPORTED = {AICall: "Operational log of provider calls (tokens, cost); kept without the person."}
+EXPORTED_MODELS = [Conversation, Message, Recommendation, RecommendationFeedback, AICall]
 
 Rows = list[dict[str, Any]]
 
@@ -20,6 +20,7 @@ def ai_export(user: User) -> dict[str, Rows]:
     )
     recommendations = Recommendation.objects.filter(user=user).order_by("created_at", "pk")
     feedback = RecommendationFeedback.objects.filter(user=user).order_by("created_at", "pk")
+    calls = AICall.objects.filter(user=user).order_by("created_at", "pk")
     return {
         "ai_conversations": [
             {
@@ -52,6 +53,20 @@ def ai_export(user: User) -> dict[str, Rows]:
                 "recommendation__public_id", "rating", "accepted", "comment", "created_at"
             )
         ],
+        "ai_calls": list(
+            calls.values(
+                "endpoint",
+                "provider",
+                "model",
+                "tokens_in",
+                "tokens_out",
+                "latency_ms",
+                "cost_usd",
+                "outcome",
+                "fallback_reason",
+                "created_at",
+            )
+        ),
     }
 
 
@@ -61,9 +76,10 @@ def ai_export_count(user: User) -> int:
         + Message.objects.filter(conversation__user=user).count()
         + Recommendation.objects.filter(user=user).count()
         + RecommendationFeedback.objects.filter(user=user).count()
+        + AICall.objects.filter(user=user).count()
     )
 
 
 def register_exporter() -> None:
     """Register the AI exporter; called from `AiConfig.ready()`."""
-    exporting.register("ai", ai_export, count=ai_export_count, models=EXPORTED_MODELS, excluded=NOT_EXPORTED)
+    exporting.register("ai", ai_export, count=ai_export_count, models=EXPORTED_MODELS)

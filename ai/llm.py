@@ -17,6 +17,7 @@ answer (malformed JSON still costs tokens), so the log counts them.
 """
 
 import json
+import math
 import re
 import time
 from dataclasses import dataclass, field
@@ -115,9 +116,32 @@ def _response_format(schema: dict[str, Any]) -> dict[str, Any] | None:
 FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.IGNORECASE)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(data: Any) -> None:
+    """Raise ValueError on a number that is not finite anywhere in `data` (`1e999` parses as
+    infinity); iterative, so no depth makes it recurse."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("non-finite number")
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
 def parse_json(text: str) -> Any:
-    """The JSON in an answer, tolerating a Markdown code fence around it."""
-    return json.loads(FENCE.sub("", text.strip()))
+    """The JSON in an answer, tolerating a Markdown code fence around it. Strict: `NaN` and
+    `Infinity` (which Python's parser accepts and no renderer can write back) are refused, and so is
+    any number that overflows to infinity. Raises ValueError; nesting deep enough to exhaust the
+    parser raises RecursionError, which callers treat the same."""
+    data = json.loads(FENCE.sub("", text.strip()), parse_constant=_no_constant)
+    _finite(data)
+    return data
 
 
 def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
@@ -168,7 +192,7 @@ def complete_json(
     reply = _complete(messages, **({"response_format": response_format} if response_format else {}))
     try:
         data = parse_json(reply.text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise LLMError("invalid_json", reply=reply) from None
     problems = schema_errors(data, schema)
     if problems:

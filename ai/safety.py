@@ -10,20 +10,29 @@ Checks, per exercise then per session then per week:
   unknown one is dropped (`unknown_exercise`), a name that matches is mapped to its id.
 - Injuries: an exercise whose `contraindications` mention a declared injury (word match, e.g.
   "shoulder" hits "shoulder impingement" and "shoulder instability") is dropped (`contraindicated`).
+  Words are normalised (a plural "s" is dropped from words over three letters: "hips" is "hip") and
+  a small synonym map (`INJURY_SYNONYMS`) turns everyday words into the library's vocabulary
+  ("pecs" -> pectoral, "lumbar" -> back, "rotator cuff" -> shoulder, "pregnant" -> pregnancy,
+  "hypertension" -> blood pressure), so what people type meets what the contraindications say.
 - Equipment: an exercise needing equipment the user does not have is dropped.
 - Experience: an exercise more than one step above the user's level is dropped (`too_advanced`).
 - Intensity caps by experience (`CAPS`): RPE at most 8 / 9 / 10, and no fewer reps than 5 / 3 / 1
-  for beginners / intermediates / advanced lifters (`intensity_over_cap`).
+  for beginners / intermediates / advanced lifters (`intensity_over_cap`). An RPE above the cap is
+  lowered to it; one below 1, not a finite number or not a number at all is dropped (also
+  `intensity_over_cap`: a model that writes it is not trusted with the rest).
 - Volume caps by experience: sets per exercise, working sets per muscle group per session and per
   session, and per muscle group per week across a program (`volume_over_cap`); extra sets are
   trimmed from the end, where the isolation work is.
 - Rest between 30 s and 5 min (`rest_adjusted`); reps between 1 and 30 with min <= max; a session
   no longer than asked (`too_long`, trimmed from the end).
+- Text: a name, note, focus, description or rationale line that diagnoses or doses (the chat's
+  `UNSAFE_REPLY` check, which lives here) is removed or replaced (`unsafe_text`, with a warning).
 
 Warnings for the user are attached: injuries respected, each exercise's first safety note, and a
 pointer to a professional for pain.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,11 +94,53 @@ GENERIC_WORDS = {
     "issues",
 }
 PROFESSIONAL = "Stop any movement that causes pain, and see a doctor or physiotherapist about an injury."
+# Everyday words (already singular) -> words of the library's contraindications
+# (exercises/seed_data/library.json: "hip impingement", "sternum or rib injury", "recent pectoral
+# injury", "pregnancy", "high blood pressure", "lower back pain", "disc herniation", "spinal
+# stenosis", "shoulder impingement", "knee pain", "achilles tendinopathy", ...).
+INJURY_SYNONYMS: dict[str, set[str]] = {
+    "pec": {"pectoral"},
+    "pectorial": {"pectoral"},
+    "chest": {"pectoral", "sternum"},
+    "breastbone": {"sternum"},
+    "pregnant": {"pregnancy"},
+    "hypertension": {"blood", "pressure"},
+    "spine": {"back", "spinal", "disc"},
+    "spinal": {"back", "spinal", "disc"},
+    "lumbar": {"back", "disc", "spinal"},
+    "vertebra": {"back", "spinal", "disc"},
+    "herniated": {"disc", "herniation"},
+    "hernia": {"herniation", "abdominal", "groin"},
+    "rotator": {"shoulder"},
+    "cuff": {"shoulder"},
+    "labrum": {"shoulder", "hip"},
+    "acl": {"knee"},
+    "mcl": {"knee"},
+    "meniscu": {"knee"},
+    "patella": {"knee"},
+    "kneecap": {"knee"},
+    "heel": {"achille"},
+    "carpal": {"wrist"},
+    "cervical": {"neck"},
+    "adductor": {"groin"},
+    "dvt": {"thrombosis"},
+    "abdomen": {"abdominal"},
+    "stomach": {"abdominal"},
+}
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _words(text: str) -> set[str]:
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    return {w[:-1] if w.endswith("s") and len(w) > 4 else w for w in words}
+    return {_singular(w) for w in re.findall(r"[a-z]+", text.lower())}
+
+
+def injury_keys(injury: str) -> set[str]:
+    """The meaningful words of a declared injury, singular, with their library synonyms."""
+    keys = _words(injury) - GENERIC_WORDS
+    return keys | {synonym for key in keys for synonym in INJURY_SYNONYMS.get(key, ())}
 
 
 def injury_conflicts(item: LibraryItem, injuries: list[str]) -> list[str]:
@@ -99,11 +150,47 @@ def injury_conflicts(item: LibraryItem, injuries: list[str]) -> list[str]:
         condition_words = _words(condition)
         for injury in injuries:
             injury_text = injury.strip().lower()
-            keys = _words(injury_text) - GENERIC_WORDS
-            if injury_text and (injury_text in condition.lower() or keys & condition_words):
+            named = injury_text in condition.lower() or injury_keys(injury_text) & condition_words
+            if injury_text and named:
                 hits.append(condition)
                 break
     return hits
+
+
+# A diagnosis or a dose, which no provider may give (checked on chat replies and on coach plans).
+UNSAFE_REPLY = re.compile(
+    r"\b(you (probably |likely |may |might |most likely )?(have|are suffering from) (a |an )?"
+    r"(torn|tear|sprain|fracture|tendini?tis|tendoni?tis|hernia|herniated|strain|injury|"
+    r"condition|disorder|infection)|i diagnose|my diagnosis|diagnosis is|"
+    r"take \d+ ?(mg|milligrams?|pills?|tablets?)|\d+ ?mg (of|every)|"
+    r"(take|try) (some )?(ibuprofen|paracetamol|acetaminophen|aspirin|painkillers?|antibiotics?))\b"
+)
+UNSAFE_TEXT_WARNING = (
+    "Some of the coach's wording was removed: it does not diagnose or recommend medication. " + PROFESSIONAL
+)
+
+
+def reply_is_unsafe(text: str) -> bool:
+    """Whether a provider's text diagnoses or doses, which the coach never does."""
+    return bool(UNSAFE_REPLY.search(str(text).lower()))
+
+
+def safe_text(value: Any, *, limit: int, default: str, report: "SafetyReport") -> str:
+    """`value` as text, or `default` when it diagnoses or doses (noted once in the report)."""
+    text = str(value or "")[:limit]
+    if text and reply_is_unsafe(text):
+        if "unsafe_text" not in report.problems:
+            report.warnings.append(UNSAFE_TEXT_WARNING)
+        report.problems.append("unsafe_text")
+        return default
+    return text or default
+
+
+def _rationale(value: Any, report: "SafetyReport") -> list[str]:
+    if not isinstance(value, list):
+        return []
+    lines = [safe_text(r, limit=500, default="", report=report) for r in value if r]
+    return [line for line in lines if line][:12]
 
 
 def equipment_ok(item: LibraryItem, equipment: set[str] | None) -> bool:
@@ -221,11 +308,15 @@ def _clean_item(
     if rpe is not None:
         try:
             rpe = float(rpe)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
+            rpe = math.nan
+        if not math.isfinite(rpe) or rpe < 1:
+            report.problems.append("intensity_over_cap")
+            report.warnings.append(f"{item.name}: the suggested effort (RPE) made no sense and was left out.")
             rpe = None
-    if rpe is not None and rpe > caps.rpe_cap:
-        report.problems.append("intensity_over_cap")
-        rpe = float(caps.rpe_cap)
+        elif rpe > caps.rpe_cap:
+            report.problems.append("intensity_over_cap")
+            rpe = float(caps.rpe_cap)
     rest = _int(raw.get("rest_seconds"), 90)
     if not REST_MIN <= rest <= REST_MAX:
         report.problems.append("rest_adjusted")
@@ -242,7 +333,7 @@ def _clean_item(
         "reps_max": reps_max,
         "rest_seconds": rest,
         "rpe": rpe,
-        "notes": str(raw.get("notes") or "")[:300],
+        "notes": safe_text(raw.get("notes"), limit=300, default="", report=report),
         "safety_note": first_sentence(item.safety_notes),
         "_pk": item.pk,
         "_groups": item.groups,
@@ -335,14 +426,12 @@ def validate_workout(plan: dict[str, Any], *, ctx: CoachContext, minutes: int | 
         report.problems.append("empty_plan")
     _common_warnings(ctx, exercises, report)
     report.plan = {
-        "name": str(plan.get("name") or "Workout")[:120],
+        "name": safe_text(plan.get("name"), limit=120, default="Workout", report=report),
         "exercises": _public(exercises),
         "estimated_minutes": estimated_minutes(exercises),
         "total_sets": sum(e["sets"] for e in exercises),
         "sets_per_group": group_sets(exercises),
-        "rationale": [str(r)[:500] for r in plan.get("rationale", []) if r][:12]
-        if isinstance(plan.get("rationale"), list)
-        else [],
+        "rationale": _rationale(plan.get("rationale"), report),
     }
     return report
 
@@ -362,8 +451,8 @@ def validate_program(plan: dict[str, Any], *, ctx: CoachContext, minutes: int | 
         if exercises:
             days.append(
                 {
-                    "name": str(raw_day.get("name") or "Day")[:80],
-                    "focus": str(raw_day.get("focus") or "")[:120],
+                    "name": safe_text(raw_day.get("name"), limit=80, default="Day", report=report),
+                    "focus": safe_text(raw_day.get("focus"), limit=120, default="", report=report),
                     "exercises": exercises,
                 }
             )
@@ -389,8 +478,8 @@ def validate_program(plan: dict[str, Any], *, ctx: CoachContext, minutes: int | 
         for group, sets in group_sets(day["exercises"]).items():
             weekly[group] = weekly.get(group, 0) + sets
     report.plan = {
-        "name": str(plan.get("name") or "AI program")[:120],
-        "description": str(plan.get("description") or "")[:2000],
+        "name": safe_text(plan.get("name"), limit=120, default="AI program", report=report),
+        "description": safe_text(plan.get("description"), limit=2000, default="", report=report),
         "days": [
             {
                 "index": i,
@@ -402,8 +491,6 @@ def validate_program(plan: dict[str, Any], *, ctx: CoachContext, minutes: int | 
             for i, day in enumerate(days)
         ],
         "weekly_sets_per_group": dict(sorted(weekly.items())),
-        "rationale": [str(r)[:500] for r in plan.get("rationale", []) if r][:12]
-        if isinstance(plan.get("rationale"), list)
-        else [],
+        "rationale": _rationale(plan.get("rationale"), report),
     }
     return report

@@ -25,13 +25,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.friendships import accepted_between, blocked_between, blocked_ids
 from accounts.models import Friendship, User
-from community.models import Activity, Comment, Like, Report
+from community.models import Activity, Comment, Like, Notification, Report
 from community.moderation import content_check, is_moderator, restriction_check
 from community.notifications import notify
 from fitai.errors import DomainError, ForbiddenError, NotFoundError
@@ -270,6 +272,8 @@ def activity_update(
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     fields = []
     if text is not None and text != activity.text:
+        if activity.type == Activity.Type.POST and not text.strip():
+            raise ValidationError({"text": ["A post needs some text: delete it instead of emptying it."]})
         content_check(author=user, text=text, kind="post", exclude_pk=activity.pk)
         _mention(activity=activity, text=_new_mentions(activity.text, text), actor=user)
         activity.text = text
@@ -325,13 +329,33 @@ def activity_delete(*, activity: Activity, user: User, reason: str = "") -> None
     feeds_changed_on_commit(activity.author_id)
 
 
+def _like_told(*, activity: Activity, user: User) -> bool:
+    """Whether the author already heard of this person's like of this activity.
+
+    A like taken back and given again tells nobody twice, so like/unlike loops cannot flood an
+    author: the stored notification says so, and a cache mark covers authors who keep no in-app
+    notifications (e-mail or push only) for a day.
+    """
+    if not cache.add(f"community:like-told:{user.pk}:{activity.pk}", 1, timeout=86400):
+        return True
+    return Notification.objects.filter(
+        recipient_id=activity.author_id,
+        type="activity_like",
+        actor_id=user.pk,
+        data__activity_id=str(activity.public_id),
+    ).exists()
+
+
 def activity_like(*, activity: Activity, user: User) -> bool:
-    """Like once (idempotent); return whether a like was added. The author is told the first time."""
+    """Like once (idempotent); return whether a like was added. The author is told the first time
+    only, however often the like is taken back and given again."""
     restriction_check(user=user, write="like")
     try:
         with transaction.atomic():
             Like.objects.create(activity=activity, user=user)
             Activity.objects.filter(pk=activity.pk).update(like_count=F("like_count") + 1)
+            if activity.author_id == user.pk or _like_told(activity=activity, user=user):
+                return True
             notify(
                 recipient_id=activity.author_id,
                 type="activity_like",

@@ -272,18 +272,7 @@ class BannedTermAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     list_editable = ("is_active",)
     search_fields = ("term",)
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(moderation.banned_terms_changed)
-
-    def delete_model(self, request, obj) -> None:
-        super().delete_model(request, obj)
-        transaction.on_commit(moderation.banned_terms_changed)
-
-    def delete_queryset(self, request, queryset) -> None:
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(moderation.banned_terms_changed)
+    # Saves and deletes reset the cached term list through `community.moderation`'s receivers.
 
 
 @admin.register(MemberRestriction)

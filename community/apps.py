@@ -10,6 +10,7 @@ class CommunityConfig(AppConfig):
         from community.challenges import connect_challenges
         from community.erasure import ERASED_MODELS, community_erase
         from community.exporting import register_exporter
+        from community.moderation import connect_banned_terms
         from community.notification_subscribers import connect_notifications
         from fitai import erasure
 
@@ -18,3 +19,4 @@ class CommunityConfig(AppConfig):
         connect_notifications()
         activity_subscribers.connect()
         connect_challenges()
+        connect_banned_terms()

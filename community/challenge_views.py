@@ -66,7 +66,7 @@ class ChallengeListApi(APIView):
         title = serializers.CharField(max_length=120)
         description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
         type = serializers.ChoiceField(Challenge.Type.choices)
-        start_date = serializers.DateField()
+        start_date = serializers.DateField(help_text="At most one year from today.")
         end_date = serializers.DateField(
             help_text="Not before start_date, not in the past, at most a year on."
         )

@@ -7,6 +7,9 @@ creator's challenges (404) unless already a participant. Moderators see every ch
 join only what they could join as members (403 `not_invited` otherwise). A muted member may join but
 not open a challenge (its title and description are public text); a suspended one may do neither.
 
+Window: `start_date` at most one year from today, `end_date` not before it, not in the past and at
+most one year after `start_date` (a 400 naming the field otherwise).
+
 Scores come from the training aggregates (`progress.models.DailySummary` and
 `ExerciseDaySummary`), never from raw sets, so they follow exactly the rules of analytics: a
 completed, live workout counts on the day it started in the participant's time zone, warm-up and
@@ -29,7 +32,9 @@ time zone. The beat task `challenges_finish_task` then recomputes every score a 
 `finished_at` (so it runs once per challenge whatever the retries) and tells every participant
 their final rank (`challenge_update` notification). The winners are the participants ranked first
 with a score above zero (ties share a rank, so there can be several); each gets a `challenge_won`
-activity. After that the scores are frozen: later edits of old workouts no longer move them.
+activity. Only public challenges write `challenge_joined` / `challenge_won` activities: those carry
+the title, which a friends-only or private challenge keeps from people outside it. After that
+the scores are frozen: later edits of old workouts no longer move them.
 """
 
 import logging
@@ -294,6 +299,9 @@ def scores_after_workout(*, user_id: int, workout_id: int | None = None) -> int:
 
 
 def _one_year_after(day: date) -> date:
+    """The same day a year on (28 February after a 29th); `date.max` past the calendar's end."""
+    if day.year >= date.max.year:
+        return date.max
     try:
         return day.replace(year=day.year + 1)
     except ValueError:  # 29 February
@@ -320,11 +328,15 @@ def _validated(
 ) -> dict[str, Any]:
     """Check the window, the exercise and the target; raise one 400 naming every bad field."""
     errors: dict[str, list[str]] = {}
-    if end_date < start_date:
+    today = today_of(user)
+    if start_date > _one_year_after(today):
+        # Also keeps every date the scores and boards compute from the window inside the calendar.
+        errors["start_date"] = ["A challenge starts at most one year from today."]
+    elif end_date < start_date:
         errors["end_date"] = ["The end cannot come before the start."]
     elif end_date > _one_year_after(start_date):
         errors["end_date"] = ["A challenge lasts at most one year."]
-    elif end_date < today_of(user):
+    elif end_date < today:
         errors["end_date"] = ["The end cannot be in the past."]
     exercise = None
     if type == Type.EXERCISE_VOLUME:
@@ -404,8 +416,7 @@ def challenge_join(*, user: User, challenge: Challenge) -> tuple[ChallengePartic
         challenge=locked, user=user, score=_scores(locked, [user.pk])[user.pk]
     )
     Challenge.objects.filter(pk=locked.pk).update(participant_count=F("participant_count") + 1)
-    if locked.visibility != Visibility.PRIVATE:
-        # A private challenge's title stays between its members: no feed item.
+    if _shares_activities(locked):
         activity_record(
             author_id=user.pk,
             type=Activity.Type.CHALLENGE_JOINED,
@@ -414,6 +425,15 @@ def challenge_join(*, user: User, challenge: Challenge) -> tuple[ChallengePartic
             visibility=Activity.Visibility.FRIENDS,
         )
     return participant, True
+
+
+def _shares_activities(challenge: Challenge) -> bool:
+    """Whether joining and winning write feed items (which carry the title): public challenges only.
+
+    A joiner's friends are not the creator's friends, so a `friends` challenge's title would reach
+    people who may not see the challenge; a `private` one's would reach outsiders too.
+    """
+    return challenge.visibility == Visibility.PUBLIC
 
 
 def _activity_data(challenge: Challenge) -> dict[str, Any]:
@@ -474,7 +494,7 @@ def challenge_finish(*, challenge_id: int, now: datetime | None = None) -> bool:
                 "participants": len(ranks),
             },
         )
-        if won:
+        if won and _shares_activities(challenge):
             activity_record(
                 author_id=user_id,
                 type=Activity.Type.CHALLENGE_WON,

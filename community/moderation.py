@@ -14,8 +14,9 @@ The posting rate itself is the API's `post` and `comment` throttle scopes (429),
 Restrictions (`MemberRestriction`): a muted member may read and like but not post or comment
 (403 `muted`); a suspended member may not write anything in the community (403 `suspended`).
 
-Reports: one per reporter per target (a repeat answers 200 with the report, not a new one). When
-`FITAI_REPORT_HIDE_THRESHOLD` (3) distinct people have open reports on an activity or a comment,
+Reports: one per reporter per target (a repeat answers 200 with the report, not a new one), from
+members with a confirmed address, never on their own content. When
+`FITAI_REPORT_HIDE_THRESHOLD` (3) distinct verified people have open reports on an activity or a comment,
 it is hidden from everyone but moderators (and its author, who sees it marked hidden) until a
 moderator restores it (reports dismissed) or hides or deletes it for good (reports upheld).
 Every moderator decision writes a `ModerationAction` row: the audit trail.
@@ -83,8 +84,27 @@ def banned_terms() -> list[str]:
 
 
 def banned_terms_changed() -> None:
-    """Call after the banned-term list changes (the admin does, after commit)."""
+    """Forget the cached list; runs after commit whenever a banned term is saved or deleted."""
     cache.delete(BANNED_TERMS_CACHE_KEY)
+
+
+def _on_banned_term_change(**_: Any) -> None:
+    """Saves and deletes from anywhere (admin, shell, data migration) apply at once, not in 5 minutes.
+
+    After commit, so a request in between cannot cache the old list again. `QuerySet.update()`
+    sends no signal: call `banned_terms_changed()` after one.
+    """
+    transaction.on_commit(banned_terms_changed)
+
+
+def connect_banned_terms() -> None:
+    """Called from `CommunityConfig.ready()`."""
+    from django.db.models.signals import post_delete, post_save
+
+    post_save.connect(_on_banned_term_change, sender=BannedTerm, dispatch_uid="community.banned_terms.save")
+    post_delete.connect(
+        _on_banned_term_change, sender=BannedTerm, dispatch_uid="community.banned_terms.delete"
+    )
 
 
 def _banned_term_in(text: str) -> str | None:
@@ -238,14 +258,29 @@ def _reportable(*, reporter: User, target_type: str, target_id: UUID) -> Any:
 def report_create(*, reporter: User, target_type: str, target_id: UUID, reason: str) -> tuple[Report, bool]:
     """Report something the reporter may see; return (report, created). Repeats change nothing.
 
-    The activity or comment is hidden once `hide_threshold()` distinct people have open reports on
-    it; counting happens under the target's row lock, so concurrent reports cannot miss it.
+    Reporting needs a confirmed address (403 `email_not_verified`), so throwaway accounts cannot
+    hide anyone's post; your own activity or comment is refused (400 `self_report`). A repeat is
+    answered with the existing report even once the target is hidden from the reporter.
+    The activity or comment is hidden once `hide_threshold()` distinct verified people have open
+    reports on it (erased reporters no longer count); counting happens under the target's row
+    lock, so concurrent reports cannot miss it.
     """
     restriction_check(user=reporter, write="report")
-    target = _reportable(reporter=reporter, target_type=target_type, target_id=target_id)
+    if not reporter.email_verified:
+        raise ForbiddenError(
+            "Confirm your e-mail address first: we sent you a link.", code="email_not_verified"
+        )
+    try:
+        target_id = UUID(str(target_id))
+    except ValueError:
+        raise NotFoundError("Nothing to report here.", code="target_not_found") from None
+    # Before the visibility test: what the reporter's report hid stays reported (200), not unknown.
     existing = Report.objects.filter(reporter=reporter, target_type=target_type, target_id=target_id).first()
     if existing is not None:
         return existing, False
+    target = _reportable(reporter=reporter, target_type=target_type, target_id=target_id)
+    if getattr(target, "author_id", None) == reporter.pk:
+        raise DomainError("You cannot report what you wrote: edit or delete it.", code="self_report")
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -258,7 +293,13 @@ def report_create(*, reporter: User, target_type: str, target_id: UUID, reason: 
         locked = model.objects.select_for_update().get(pk=target.pk)
         model.objects.filter(pk=locked.pk).update(report_count=F("report_count") + 1)
         open_reporters = (
-            Report.objects.filter(target_type=target_type, target_id=target_id, status=Report.Status.OPEN)
+            Report.objects.filter(
+                target_type=target_type,
+                target_id=target_id,
+                status=Report.Status.OPEN,
+                reporter__isnull=False,
+                reporter__email_verified=True,
+            )
             .values("reporter")
             .distinct()
             .count()

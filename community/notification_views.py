@@ -18,7 +18,7 @@ from community.notification_serializers import (
     NotificationPreferencesUpdateSerializer,
     NotificationSerializer,
 )
-from fitai.api.pagination import CursorPagination
+from community.pagination import CursorPagination
 from fitai.api.serializers import ErrorEnvelopeSerializer
 
 

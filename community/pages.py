@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,10 +24,33 @@ from django.views.decorators.http import require_GET, require_POST
 from community import activities, feed
 from community.models import Activity, Report
 from community.moderation import is_moderator, report_create
+from community.throttles import LikeRateThrottle, ReportRateThrottle, throttled
 from fitai.api.throttling import ScopedRateThrottle
 from fitai.errors import DomainError, NotFoundError
 
 FEED_PAGE_SIZE = 20
+TEXT_LIMIT = "Write between 1 and 2000 characters."
+VERIFY_FIRST = "Confirm your e-mail address first: we sent you a link."
+
+
+class PostForm(forms.Form):
+    """A post; Django's fields refuse NUL characters, which PostgreSQL cannot store."""
+
+    text = forms.CharField(max_length=2000, error_messages={"required": TEXT_LIMIT, "max_length": TEXT_LIMIT})
+    visibility = forms.ChoiceField(choices=Activity.Visibility.choices, required=False)
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(max_length=2000, error_messages={"required": TEXT_LIMIT, "max_length": TEXT_LIMIT})
+    parent_id = forms.UUIDField(required=False)
+
+
+class ReportForm(forms.Form):
+    target_type = forms.ChoiceField(
+        choices=[(t, t) for t in (Report.TargetType.ACTIVITY, Report.TargetType.COMMENT)]
+    )
+    target_id = forms.UUIDField()
+    reason = forms.CharField(required=False)
 
 
 class _Scope:
@@ -74,10 +98,20 @@ def _throttled(request: HttpRequest, scope: str) -> bool:
     return not ScopedRateThrottle().allow_request(request, _Scope(scope))
 
 
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+
+
 @require_GET
 @member_page
 def feed_view(request: HttpRequest) -> HttpResponse:
     """The feed, ranked (or `?sort=recent`), with the post form on top."""
+    return _render_feed(request)
+
+
+def _render_feed(request: HttpRequest, *, status: int = 200) -> HttpResponse:
     sort = "recent" if request.GET.get("sort") == "recent" else "relevant"
     next_cursor = None
     if sort == "recent":
@@ -96,21 +130,22 @@ def feed_view(request: HttpRequest) -> HttpResponse:
         "can_post": request.user.email_verified,
         "is_moderator": is_moderator(request.user),
     }
-    return render(request, "community/feed.html", context)
+    return render(request, "community/feed.html", context, status=status)
 
 
 @require_POST
 @member_page
 def post_create(request: HttpRequest) -> HttpResponse:
     feed_url = reverse("community:feed")
-    text = request.POST.get("text", "").strip()
-    visibility = request.POST.get("visibility", Activity.Visibility.FRIENDS)
     if not request.user.email_verified:
         messages.error(request, "Confirm your e-mail address before posting: we sent you a link.")
         return redirect(feed_url)
-    if not text or len(text) > 2000 or visibility not in Activity.Visibility.values:
-        messages.error(request, "Write between 1 and 2000 characters and pick who may see it.")
-        return redirect(feed_url)
+    form = PostForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _render_feed(request, status=400)
+    text = form.cleaned_data["text"]
+    visibility = form.cleaned_data["visibility"] or Activity.Visibility.FRIENDS
     if _throttled(request, "post"):
         messages.error(request, "You are posting too fast: wait a minute and try again.")
         return redirect(feed_url)
@@ -125,7 +160,10 @@ def post_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @member_page
 def activity_detail(request: HttpRequest, activity_id: str) -> HttpResponse:
-    activity = _activity_or_404(request, activity_id)
+    return _render_activity(request, _activity_or_404(request, activity_id))
+
+
+def _render_activity(request: HttpRequest, activity: Activity, *, status: int = 200) -> HttpResponse:
     thread = activities.comment_thread(activity=activity, user=request.user)
     context = {
         "activity": activity,
@@ -134,13 +172,19 @@ def activity_detail(request: HttpRequest, activity_id: str) -> HttpResponse:
         "can_post": request.user.email_verified,
         "is_moderator": is_moderator(request.user),
     }
-    return render(request, "community/activity.html", context)
+    return render(request, "community/activity.html", context, status=status)
 
 
 @require_POST
 @member_page
 def activity_like(request: HttpRequest, activity_id: str) -> HttpResponse:
     activity = _activity_or_404(request, activity_id)
+    if not request.user.email_verified:
+        messages.error(request, VERIFY_FIRST)
+        return _back(request, _detail_url(activity.public_id))
+    if throttled(request, LikeRateThrottle):
+        messages.error(request, "You are liking too fast: wait a minute and try again.")
+        return _back(request, _detail_url(activity.public_id))
     try:
         activities.activity_like(activity=activity, user=request.user)
     except DomainError as error:
@@ -164,19 +208,20 @@ def activity_unlike(request: HttpRequest, activity_id: str) -> HttpResponse:
 def activity_comment(request: HttpRequest, activity_id: str) -> HttpResponse:
     activity = _activity_or_404(request, activity_id)
     url = _detail_url(activity.public_id)
-    text = request.POST.get("text", "").strip()
     if not request.user.email_verified:
         messages.error(request, "Confirm your e-mail address before commenting: we sent you a link.")
         return redirect(url)
-    if not text or len(text) > 2000:
-        messages.error(request, "Write between 1 and 2000 characters.")
-        return _back(request, url)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return _render_activity(request, activity, status=400)
+    text = form.cleaned_data["text"]
     if _throttled(request, "comment"):
         messages.error(request, "You are commenting too fast: wait a minute and try again.")
         return _back(request, url)
     try:
         comment = activities.comment_create(
-            activity=activity, author=request.user, text=text, parent_id=request.POST.get("parent_id") or None
+            activity=activity, author=request.user, text=text, parent_id=form.cleaned_data["parent_id"]
         )
     except DomainError as error:
         return _refused(request, error, url)
@@ -216,17 +261,25 @@ def comment_delete(request: HttpRequest, comment_id: str) -> HttpResponse:
 @member_page
 def report(request: HttpRequest) -> HttpResponse:
     """Report an activity or a comment from its page; moderators review it in the admin."""
-    target_type = request.POST.get("target_type", "")
-    reason = request.POST.get("reason", "").strip()[:500] or "Reported from the page."
     default = reverse("community:feed")
-    if target_type not in {Report.TargetType.ACTIVITY, Report.TargetType.COMMENT}:
-        raise Http404("Nothing to report here.")
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        if "target_type" in form.errors or "target_id" in form.errors:
+            raise Http404("Nothing to report here.")
+        _form_errors(request, form)
+        return _render_feed(request, status=400)
+    if not request.user.email_verified:
+        messages.error(request, VERIFY_FIRST)
+        return _back(request, default)
+    if throttled(request, ReportRateThrottle):
+        messages.error(request, "You are reporting too fast: wait a minute and try again.")
+        return _back(request, default)
     try:
         _report, created = report_create(
             reporter=request.user,
-            target_type=target_type,
-            target_id=request.POST.get("target_id", ""),
-            reason=reason,
+            target_type=form.cleaned_data["target_type"],
+            target_id=form.cleaned_data["target_id"],
+            reason=form.cleaned_data["reason"][:500] or "Reported from the page.",
         )
     except NotFoundError as error:
         raise Http404(error.message) from error

@@ -6,7 +6,6 @@ and the content filter in the services; posting and commenting need a confirmed 
 are throttled by the `post` and `comment` scopes.
 """
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -20,6 +19,7 @@ from accounts.permissions import IsEmailVerified
 from community import activities, feed
 from community.models import Activity, Report
 from community.moderation import report_create
+from community.pagination import CursorPagination, page_size_of
 from community.serializers import (
     ActivityPageSerializer,
     ActivitySerializer,
@@ -27,7 +27,8 @@ from community.serializers import (
     CommentSerializer,
     ReportSerializer,
 )
-from fitai.api.pagination import MAX_PAGE_SIZE, CursorPagination, PagePagination
+from community.throttles import LikeRateThrottle, ReportRateThrottle
+from fitai.api.pagination import MAX_PAGE_SIZE, PagePagination
 from fitai.api.serializers import ErrorEnvelopeSerializer
 from fitai.api.throttling import ScopedRateThrottle
 
@@ -38,7 +39,10 @@ ERRORS = {
     429: ErrorEnvelopeSerializer,
 }
 PAGE_SIZE = OpenApiParameter(
-    "page_size", int, description=f"1 to {MAX_PAGE_SIZE} (larger is clamped).", required=False
+    "page_size",
+    int,
+    description=f"1 to {MAX_PAGE_SIZE} (larger is clamped; anything else gives the default, 20).",
+    required=False,
 )
 
 
@@ -65,19 +69,6 @@ class WriteGuardMixin:
         return throttles
 
 
-def _page_size(request: Request) -> int:
-    raw = request.query_params.get("page_size")
-    if raw is None or raw == "":
-        return 20
-    try:
-        size = int(raw)
-    except ValueError:
-        raise ValidationError({"page_size": ["Send a whole number."]}) from None
-    if size < 1:
-        raise ValidationError({"page_size": ["At least 1."]})
-    return min(size, MAX_PAGE_SIZE)
-
-
 def _card(request: Request, activity: Activity) -> dict:
     """One activity as the API shows it, freshly read with the viewer's marks."""
     fresh = activities.activity_get_visible(user=request.user, activity_id=activity.public_id)
@@ -89,7 +80,7 @@ class FeedApi(APIView):
 
     class FilterSerializer(serializers.Serializer):
         sort = serializers.ChoiceField(["relevant", "recent"], required=False, default="relevant")
-        cursor = serializers.CharField(required=False, max_length=2000)
+        cursor = serializers.CharField(required=False)
 
     @extend_schema(
         parameters=[
@@ -113,7 +104,9 @@ class FeedApi(APIView):
             page = paginator.paginate_queryset(feed.feed_recent(user=request.user), request, view=self)
             return paginator.get_paginated_response(ActivitySerializer(page, many=True).data)
         page = feed.feed_page(
-            user=request.user, cursor=filters.validated_data.get("cursor"), page_size=_page_size(request)
+            user=request.user,
+            cursor=filters.validated_data.get("cursor"),
+            page_size=page_size_of(request.query_params.get("page_size")),
         )
         url = request.build_absolute_uri()
         return Response(
@@ -228,11 +221,29 @@ LikeSerializer = inline_serializer(
 
 
 class ActivityLikeApi(APIView):
-    """Like or unlike; both are idempotent and the count stays exact under concurrency."""
+    """Like or unlike; both are idempotent and the count stays exact under concurrency.
+
+    Liking needs a confirmed address and is limited at the `post` rate on its own counter, so
+    throwaway accounts and like/unlike loops cannot flood an author (who is told once anyway).
+    """
+
+    def get_permissions(self):
+        permissions = super().get_permissions()
+        if self.request.method == "POST":
+            permissions.append(IsEmailVerified())
+        return permissions
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.request.method == "POST":
+            throttles.append(LikeRateThrottle())
+        return throttles
 
     @extend_schema(
         request=None,
-        responses={200: LikeSerializer, 403: ErrorEnvelopeSerializer, 404: ErrorEnvelopeSerializer},
+        responses={200: LikeSerializer, **ERRORS},
+        description="Verified e-mail needed (403 `email_not_verified`); 429 past the `post` rate. The "
+        "author hears of the first like only, however often it is taken back and given again.",
     )
     def post(self, request: Request, activity_id: str) -> Response:
         activity = activities.activity_get_visible(user=request.user, activity_id=activity_id)
@@ -326,7 +337,10 @@ class CommentDetailApi(WriteGuardMixin, APIView):
 class ReportCreateApi(APIView):
     """Report an activity, comment, exercise, program or person you can see."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, IsEmailVerified]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), ReportRateThrottle()]
 
     class InputSerializer(serializers.Serializer):
         target_type = serializers.ChoiceField(Report.TargetType.choices)
@@ -337,7 +351,9 @@ class ReportCreateApi(APIView):
         request=InputSerializer,
         responses={201: ReportSerializer, 200: ReportSerializer, **ERRORS},
         description="201 for a new report, 200 with your existing one when you report the same thing "
-        "again. Enough distinct reporters (`FITAI_REPORT_HIDE_THRESHOLD`, 3) hide an activity or a "
+        "again (even once it is hidden). Verified e-mail needed (403 `email_not_verified`); your own "
+        "activity or comment → 400 `self_report`; 429 past the `post` rate. Enough distinct verified "
+        "reporters (`FITAI_REPORT_HIDE_THRESHOLD`, 3) hide an activity or a "
         "comment from everyone but moderators until a moderator reviews it.",
     )
     def post(self, request: Request) -> Response:

@@ -33,6 +33,7 @@ _EXERCISE = {
         "reps_min": {"type": "integer"},
         "reps_max": {"type": "integer"},
         "rest_seconds": {"type": "integer"},
+        "rpe": {"type": ["number", "null"], "minimum": 1, "maximum": 10},
         "notes": {"type": "string"},
     },
 }
@@ -223,7 +224,9 @@ class OpenAIProvider:
                 chosen.append(
                     {
                         **allowed[key],
-                        "reasons": [str(r)[:200] for r in row["reasons"]][:4] or allowed[key]["reasons"],
+                        # A reason that diagnoses or doses is dropped, like any unsafe model text.
+                        "reasons": [str(r)[:200] for r in row["reasons"] if not safety.reply_is_unsafe(r)][:4]
+                        or allowed[key]["reasons"],
                     }
                 )
         if not chosen:

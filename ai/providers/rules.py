@@ -21,6 +21,8 @@ It builds from the exercise library only, with these training principles:
 - Goals move at safe rates: body weight down at most 1 % a week (up 0.5 %), body fat 0.25 points a
   week, a lift's e1RM up 1.5 % / 0.5 % / 0.25 % a week by training age, reps +1 / 0.5 / 0.25 a week,
   one more workout a week every two weeks. A faster goal is flagged with a safer target and date.
+  A date further out than 20 years (`MAX_PROJECTION_DAYS`, as for goals' own projections) is not
+  projected: it answers null with a warning.
 - Progression from logged performance: every working set at the top of the rep range → add load
   (5 kg lower-body compounds, 2.5 kg other compounds, 1 kg isolation, one rep bodyweight); three
   sessions without an e1RM gain → deload 10 %.
@@ -40,6 +42,7 @@ from ai.providers.base import (
     Result,
 )
 from ai.safety import CAPS, estimated_minutes, usable
+from progress.goals import MAX_PROJECTION_DAYS
 
 NAME = "rules"
 CHOSEN_CATEGORIES = {"strength", "powerlifting"}
@@ -430,6 +433,18 @@ def safe_weekly_rate(*, goal_type: str, current: float, direction: int, experien
     return None
 
 
+def _weeks_ahead(today: date, weeks: float, warnings: list[str]) -> date | None:
+    """`today` plus `weeks`, or None (with one warning) beyond `MAX_PROJECTION_DAYS`: a target
+    that far away is not a plan, and the date arithmetic would overflow."""
+    days = weeks * 7
+    if not math.isfinite(days) or days > MAX_PROJECTION_DAYS:
+        message = "At a safe pace this target is more than 20 years away: set a nearer target."
+        if message not in warnings:
+            warnings.append(message)
+        return None
+    return today + timedelta(days=math.ceil(days))
+
+
 def goal_assessment(*, ctx: CoachContext, facts: dict[str, Any]) -> dict[str, Any]:
     """Realistic or not, at what weekly rate, when, and a safer target or deadline; see the
     module docstring for the rates. `facts` come from the user's own data (`ai.coach`)."""
@@ -459,6 +474,8 @@ def goal_assessment(*, ctx: CoachContext, facts: dict[str, Any]) -> dict[str, An
     safe = safe_weekly_rate(
         goal_type=goal_type, current=current, direction=direction, experience=ctx.experience
     )
+    if safe is not None and not safe > 0:  # a zero reading cannot set a pace
+        safe = None
     if goal_type == "workout_frequency":
         limit = 5 if ctx.experience == "beginner" else 6
         if target > limit:
@@ -472,7 +489,7 @@ def goal_assessment(*, ctx: CoachContext, facts: dict[str, Any]) -> dict[str, An
             "No safe rate is known for this kind of goal: the projection follows your trend."
         )
         if trend and trend * direction > 0:
-            answer["projected_date"] = today + timedelta(days=math.ceil(delta / abs(trend) * 7))
+            answer["projected_date"] = _weeks_ahead(today, delta / abs(trend), warnings)
         return answer
     answer["weekly_rate"]["safe"] = _round(safe)
     weeks_left = (deadline - today).days / 7 if deadline else None
@@ -490,8 +507,8 @@ def goal_assessment(*, ctx: CoachContext, facts: dict[str, Any]) -> dict[str, An
     # Projection: your own trend when it moves towards the target (no faster than safe), else the safe rate.
     moving = trend is not None and trend * direction > 0
     pace = min(abs(trend), safe) if moving else safe
-    answer["projected_date"] = today + timedelta(days=math.ceil(delta / pace * 7))
-    answer["safer_deadline"] = today + timedelta(days=math.ceil(delta / safe * 7))
+    answer["projected_date"] = _weeks_ahead(today, delta / pace, warnings)
+    answer["safer_deadline"] = _weeks_ahead(today, delta / safe, warnings)
     if not realistic:
         if weeks_left and weeks_left > 0:
             answer["safer_target"] = _round(current + direction * safe * weeks_left, 1)

@@ -303,7 +303,7 @@ def test_every_reply_is_logged_and_the_quota_is_checked_first(auth_client, monke
     def spent(*, user, endpoint):
         raise RateLimitedError("Daily AI quota reached.", code="ai_quota_exceeded", retry_after=3600)
 
-    monkeypatch.setattr(chat, "quota_check", spent)
+    monkeypatch.setattr(chat, "quota_reserved", spent)
     body = ask(client, "And warming up?", status=429)
     assert body["error"]["code"] == "ai_quota_exceeded"
     assert Message.objects.count() == 2
@@ -385,3 +385,53 @@ def test_the_conversation_list_shows_only_yours_most_recent_first(auth_client, d
         body = client.get(URL).json()
     assert [item["id"] for item in body["results"]] == [second, first]
     assert body["results"][1]["title"] == "How much protein do I need?"
+
+
+# --- injuries ---------------------------------------------------------------------------------------
+
+
+def test_an_exercise_question_with_an_injury_gets_guidance_that_avoids_it(auth_client, library, monkeypatch):
+    from exercises.models import Exercise
+
+    called = []
+    monkeypatch.setattr(chat, "llm_enabled", lambda: True)
+    monkeypatch.setattr(chat, "complete_text", lambda **kwargs: called.append(kwargs))
+    body = ask(auth_client(), "I have a shoulder injury, what exercises for chest?")
+    assert body["refused"] is False
+    assert body["provider"] == "rules"
+    assert called == []
+    listed = [line.removeprefix("- ") for line in body["reply"].splitlines() if line.startswith("- ")]
+    assert listed
+    for name in listed:
+        exercise = Exercise.objects.get(name=name)
+        assert "chest" in {m.group for m in exercise.primary_muscles.all()}
+        assert not any("shoulder" in c for c in exercise.contraindications)
+    assert "Barbell Bench Press" not in listed
+    assert "/ai/exercise-suggest" in body["reply"]
+    assert "physiotherapist" in body["reply"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I have a shoulder injury, do I have a torn rotator cuff?", "My knee hurts, what is wrong with it?"],
+)
+def test_a_diagnosis_question_with_an_injury_is_still_refused(auth_client, message):
+    body = ask(auth_client(), message)
+    assert body["refused"] is True
+    assert "physiotherapist" in body["reply"]
+
+
+def test_injuries_mentioned_earlier_in_the_conversation_reach_the_model(auth_client, monkeypatch):
+    sent = []
+    client = auth_client()
+    first = ask(client, "I have a bad knee. How long should I rest between sets?")
+    monkeypatch.setattr(chat, "llm_enabled", lambda: True)
+
+    def model(**kwargs):
+        sent.append(kwargs)
+        return LLMReply(text="Rest 2 minutes.", model="m")
+
+    monkeypatch.setattr(chat, "complete_text", model)
+    ask(client, "And how often should I deload?", conversation_id=first["conversation_id"])
+    system = [m["content"] for m in sent[0]["messages"] if m["role"] == "system"]
+    assert any("injuries" in text and "knee" in text for text in system)

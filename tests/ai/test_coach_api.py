@@ -6,9 +6,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from ai import coach
 from ai.models import AICall
 from exercises.models import Exercise
+from templates_app import services as template_services
 from templates_app.models import WorkoutTemplate
+from templates_app.selectors import with_program
 from templates_app.services import template_create
 from workouts.models import Workout
 from workouts.services import workout_create
@@ -178,7 +181,7 @@ def test_program_generate_creates_a_private_ai_program(auth_client, library):
     assert body["source"] == "ai"
     assert body["provider"] == "rules"
     assert body["rationale"]
-    template = WorkoutTemplate.objects.get(public_id=body["template_id"])
+    template = WorkoutTemplate.objects.get(public_id=body["id"])
     assert template.owner == client.user
     assert template.visibility == "private"
     assert template.days.count() == 4
@@ -186,6 +189,11 @@ def test_program_generate_creates_a_private_ai_program(auth_client, library):
     assert body["rationale"][0] in template.description
     detail = client.get(f"/api/v1/templates/{template.public_id}")
     assert detail.status_code == 200
+    # The program resource as GET /templates/:id shows it, with the coach's fields alongside.
+    coach_fields = {"provider", "fallback_reason", "source", "rationale", "warnings", "weekly_sets_per_group"}
+    assert {k: v for k, v in body.items() if k not in coach_fields} == detail.json()
+    assert body["fallback_reason"] is None
+    assert body["warnings"]
 
 
 def test_program_generate_refuses_seven_days(auth_client):
@@ -285,3 +293,190 @@ def test_program_optimize_is_owner_only(auth_client, library):
     assert (
         auth_client().post("/api/v1/templates/not-a-uuid/ai-optimize", {}, format="json").status_code == 404
     )
+
+
+# --- Review fixes ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("type_", "target"),
+    [
+        ("workout_frequency", 10_000_000),
+        ("workout_frequency", -10_000_000),
+        ("workout_frequency", 15),
+        ("body_weight", 10),
+        ("body_fat", 80),
+        ("volume", -5),
+    ],
+)
+def test_goal_optimize_refuses_targets_outside_the_goal_types_bounds(auth_client, type_, target):
+    response = auth_client().post(
+        "/api/v1/ai/goal-optimize", {"type": type_, "target_value": target}, format="json"
+    )
+    assert response.status_code == 400
+    assert "target_value" in response.json()["error"]["fields"]
+
+
+def test_a_projection_beyond_twenty_years_is_null_with_a_warning(user, library):
+    from ai.providers.rules import goal_assessment
+
+    ctx = coach.coach_context(user=user)
+    facts = {
+        "type": "volume",
+        "target_value": 10_000_000,
+        "current_value": 1.0,
+        "trend_per_week": 1e-9,
+        "deadline": None,
+        "today": ctx.today,
+    }
+    answer = goal_assessment(ctx=ctx, facts=facts)
+    assert answer["projected_date"] is None
+    assert any("20 years" in w for w in answer["warnings"])
+    lift = goal_assessment(
+        ctx=ctx, facts={**facts, "type": "lift_1rm", "target_value": 1000, "trend_per_week": None}
+    )
+    assert lift["projected_date"] is None
+    assert lift["safer_deadline"] is None
+
+
+def test_a_workout_frequency_goal_at_its_bound_answers(auth_client, library):
+    response = auth_client().post(
+        "/api/v1/ai/goal-optimize", {"type": "workout_frequency", "target_value": 14}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["warnings"]
+
+
+def test_exercise_suggest_ranks_are_contiguous_after_filtering(auth_client, library, monkeypatch):
+    from ai.providers.rules import RulesProvider
+
+    ranked = RulesProvider.exercise_suggestions
+
+    def with_an_unsafe_second(self, *, ctx, request):
+        result = ranked(self, ctx=ctx, request=request)
+        unsafe = next(i for i in ctx.library if i.contraindications and "shoulder" in i.contraindications[0])
+        row = {"exercise_id": str(unsafe.public_id), "score": 1.0, "reasons": ["x"]}
+        result.data["alternatives"].insert(1, row)
+        return result
+
+    monkeypatch.setattr(RulesProvider, "exercise_suggestions", with_an_unsafe_second)
+    response = auth_client().post(
+        "/api/v1/ai/exercise-suggest",
+        {"muscle": "chest", "equipment": GYM, "reason": "variety", "injuries": ["shoulder"]},
+        format="json",
+    )
+    ranks = [a["rank"] for a in response.json()["alternatives"]]
+    assert len(ranks) >= 2
+    assert ranks == list(range(len(ranks)))
+
+
+def _push_program(user):
+    bench = Exercise.objects.get(slug="barbell-bench-press")
+    press = Exercise.objects.get(slug="overhead-press")
+    return template_create(
+        owner=user,
+        document={
+            "name": "Push",
+            "goal": "strength",
+            "difficulty": "intermediate",
+            "visibility": "private",
+            "days_per_week": 1,
+            "duration_weeks": 8,
+            "tags": [],
+            "days": [
+                {
+                    "name": "A",
+                    "exercises": [
+                        {
+                            "exercise_id": e.public_id,
+                            "rest_seconds": 120,
+                            "sets": [{"set_type": "working", "reps_min": 5, "reps_max": 8} for _ in range(4)],
+                        }
+                        for e in (bench, press)
+                    ],
+                }
+            ],
+        },
+    )
+
+
+def test_program_optimize_never_adds_an_exercise_contraindicated_by_the_users_injuries(auth_client, library):
+    # The exercise the balance rule adds first for pulling, made contraindicated for shoulders.
+    first_pull = Exercise.objects.get(slug="assisted-pull-up-machine")
+    Exercise.objects.filter(pk=first_pull.pk).update(contraindications=["shoulder impingement"])
+    client = auth_client()
+    template = _push_program(client.user)
+    url = f"/api/v1/templates/{template.public_id}/ai-optimize"
+    body = client.post(url, {"apply": True, "injuries": ["rotator cuff"]}, format="json").json()
+    added = [c for c in body["changes"] if c["type"] == "add_exercise"]
+    assert added
+    assert body["applied"] is True
+    for change in added:
+        exercise = Exercise.objects.get(public_id=change["exercise_id"])
+        assert not any("shoulder" in c for c in exercise.contraindications)
+    template.refresh_from_db()
+    assert not template.days.get().exercises.filter(exercise=first_pull).exists()
+
+
+def test_program_optimize_runs_the_edited_program_through_the_validator_before_applying(
+    auth_client, library, monkeypatch
+):
+    from ai.providers.rules import program_changes
+
+    unsafe = next(e for e in Exercise.objects.approved() if "shoulder impingement" in e.contraindications)
+
+    def adds_an_unsafe_exercise(*, ctx, days, history):
+        changes, rationale = program_changes(ctx=ctx, days=days, history=history)
+        change = {
+            "day_index": 0,
+            "exercise_index": len(days[0]),
+            "exercise_id": str(unsafe.public_id),
+            "exercise_name": unsafe.name,
+            "type": "add_exercise",
+            "field": "exercise",
+            "from": None,
+            "to": 3,
+            "reason": "x",
+        }
+        return [*changes, change], rationale
+
+    monkeypatch.setattr(coach, "program_changes", adds_an_unsafe_exercise)
+    client = auth_client()
+    template = _push_program(client.user)
+    url = f"/api/v1/templates/{template.public_id}/ai-optimize"
+    body = client.post(url, {"apply": True, "injuries": ["shoulder"]}, format="json").json()
+    assert body["applied"] is False
+    assert any("contraindicated" in w for w in body["warnings"])
+    template.refresh_from_db()
+    assert template.version == 1
+
+
+def test_program_optimize_applies_progress_to_a_program_already_over_the_cap(auth_client, library):
+    from accounts.models import Profile
+
+    client = auth_client()
+    Profile.objects.update_or_create(user=client.user, defaults={"fitness_level": "beginner"})
+    template, _ = _program_with_history(client.user, [[5, 5, 5]])
+    document = template_services.program_document(
+        with_program(WorkoutTemplate.objects.filter(pk=template.pk)).get()
+    )
+    document["difficulty"] = "beginner"
+    squat_row = document["days"][0]["exercises"][0]
+    squat_row["sets"] = [{"set_type": "warmup", "reps_min": 5, "reps_max": 5}] * 3 + squat_row["sets"]
+    for slug in ("leg-press", "hack-squat", "goblet-squat"):
+        document["days"][0]["exercises"].append(
+            {
+                "exercise_id": Exercise.objects.get(slug=slug).public_id,
+                "rest_seconds": 120,
+                "sets": [{"set_type": "working", "reps_min": 8, "reps_max": 12} for _ in range(4)],
+            }
+        )
+    template = template_services.template_replace(
+        template=template, user=client.user, document=document, version=template.version
+    )
+    # 15 working leg sets a week: over the beginner cap of 12 before the coach changes anything.
+    url = f"/api/v1/templates/{template.public_id}/ai-optimize"
+    body = client.post(url, {"apply": True}, format="json").json()
+    assert body["experience_level"] == "beginner"
+    assert [c["type"] for c in body["changes"]] == ["progress"]
+    assert body["applied"] is True, body["warnings"]

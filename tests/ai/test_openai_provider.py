@@ -155,11 +155,29 @@ def test_a_valid_answer_is_used_and_its_tokens_and_cost_are_logged(fake_openai, 
             "unsafe_output:volume_over_cap",
         ),
         ({"content": '{"name": "broken", "exercises": [ '}, "invalid_json"),
+        (
+            {"content": json.dumps(VALID).replace('"sets": 3,', '"sets": 3, "rpe": NaN,', 1)},
+            "invalid_json",
+        ),
+        ({"content": json.dumps(VALID).replace('"sets": 3,', '"sets": 3, "rpe": 1e999,', 1)}, "invalid_json"),
+        ({"content": "[" * 100_000 + "]" * 100_000}, "invalid_json"),
+        ({"content": {**VALID, "exercises": [{**VALID["exercises"][0], "rpe": -3}]}}, "schema_mismatch"),
         ({"content": {"name": "no exercises"}}, "schema_mismatch"),
         ({"status": 500}, "http_500"),
         ({"sleep": 2, "content": VALID}, "timeout"),
     ],
-    ids=["unknown-exercise", "over-volume-cap", "malformed-json", "wrong-schema", "server-500", "timeout"],
+    ids=[
+        "unknown-exercise",
+        "over-volume-cap",
+        "malformed-json",
+        "nan-rpe",
+        "infinite-rpe",
+        "nested-100k-levels",
+        "negative-rpe",
+        "wrong-schema",
+        "server-500",
+        "timeout",
+    ],
 )
 def test_a_bad_answer_ends_in_the_rules_engines_safe_answer(
     fake_openai, auth_client, library, answer, reason
@@ -204,6 +222,8 @@ def test_a_program_from_the_model_is_saved_after_validation(fake_openai, auth_cl
     assert response.json()["provider"] == "openai"
     assert response.json()["source"] == "ai"
     assert [d["name"] for d in response.json()["days"]] == ["A", "B"]
+    assert response.json()["id"]
+    assert response.json()["fallback_reason"] is None
 
 
 @pytest.mark.parametrize(

@@ -135,3 +135,72 @@ def test_equipment_the_user_lacks_is_dropped(user, library):
     report = safety.validate_workout({"exercises": [row(squat)]}, ctx=context(user, equipment=[]), minutes=60)
     assert report.plan["exercises"] == []
     assert "equipment_unavailable" in report.severe
+
+
+# Everyday words -> a contraindication of the seeded library that names the same area.
+EVERYDAY_INJURIES = [
+    ("hips", "hip impingement"),
+    ("ribs", "sternum or rib injury"),
+    ("pecs", "recent pectoral injury"),
+    ("pregnant", "pregnancy"),
+    ("hypertension", "high blood pressure"),
+    ("spine", "lower back pain"),
+    ("lumbar", "lower back pain"),
+    ("rotator cuff", "shoulder impingement"),
+]
+
+
+@pytest.mark.parametrize(("word", "condition"), EVERYDAY_INJURIES, ids=[w for w, _ in EVERYDAY_INJURIES])
+def test_everyday_injury_words_match_the_librarys_contraindications(library, word, condition):
+    items, _ = coach.library_items()
+    flagged = [item for item in items if condition in item.contraindications]
+    assert flagged, f"the library names {condition!r}"
+    for item in flagged:
+        assert condition in safety.injury_conflicts(item, [word])
+    unrelated = [item for item in items if item.contraindications == ("wrist pain",)]
+    assert unrelated
+    assert not any(safety.injury_conflicts(item, [word]) for item in unrelated)
+
+
+@pytest.mark.parametrize(
+    ("rpe", "kept"),
+    [
+        (-3, None),
+        (0.5, None),
+        (float("nan"), None),
+        (float("inf"), None),
+        ("hard", None),
+        (12, 8.0),
+        (7, 7.0),
+    ],
+)
+def test_an_rpe_outside_one_to_the_cap_is_dropped_or_lowered_and_reported(user, library, rpe, kept):
+    squat = Exercise.objects.get(slug="barbell-back-squat")
+    report = safety.validate_workout({"exercises": [row(squat, rpe=rpe)]}, ctx=context(user), minutes=None)
+    assert report.plan["exercises"][0]["rpe"] == kept
+    assert ("intensity_over_cap" in report.severe) is (rpe != 7)
+
+
+def test_model_text_that_diagnoses_or_doses_is_removed_with_a_warning(user, library):
+    squat = Exercise.objects.get(slug="barbell-back-squat")
+    plan = {
+        "name": "You probably have a torn meniscus",
+        "exercises": [row(squat, notes="Take 400 mg ibuprofen before this.")],
+        "rationale": ["Squats first.", "You have a hernia, so go light."],
+    }
+    report = safety.validate_workout(plan, ctx=context(user), minutes=None)
+    assert report.plan["name"] == "Workout"
+    assert report.plan["exercises"][0]["notes"] == ""
+    assert report.plan["rationale"] == ["Squats first."]
+    assert "unsafe_text" in report.problems
+    assert safety.UNSAFE_TEXT_WARNING in report.warnings
+    program = safety.validate_program(
+        {
+            "name": "Plan",
+            "description": "I diagnose tendinitis.",
+            "days": [{"name": "A", "exercises": [row(squat)]}],
+        },
+        ctx=context(user),
+        minutes=None,
+    )
+    assert program.plan["description"] == ""

@@ -207,6 +207,18 @@ def test_the_author_edits_only_the_fields_sent(auth_client, cast):
     assert response.json()["visibility"] == "public"
 
 
+def test_a_post_cannot_be_emptied_by_an_edit(auth_client, cast):
+    activity = post(cast["author"], text="Leg day")
+    for blank in ("", "   "):
+        response = auth_client(cast["author"]).put(
+            f"{URL}/activities/{activity.public_id}", {"text": blank}, format="json"
+        )
+        assert response.status_code == 400
+        assert "text" in response.json()["error"]["fields"]
+    activity.refresh_from_db()
+    assert activity.text == "Leg day"
+
+
 def test_others_cannot_edit(auth_client, cast):
     activity = post(cast["author"], visibility="friends")
     path = f"{URL}/activities/{activity.public_id}"
@@ -280,6 +292,26 @@ def test_a_like_notifies_the_author_once(auth_client, cast):
     assert notification.actor == cast["friend"]
     auth_client(cast["author"]).post(f"{URL}/activities/{activity.public_id}/like")  # own like: no notice
     assert Notification.objects.filter(recipient=cast["author"]).count() == 1
+
+
+def test_liking_again_after_unliking_does_not_notify_the_author_twice(auth_client, cast):
+    activity = post(cast["author"], visibility="friends")
+    client = auth_client(cast["friend"])
+    path = f"{URL}/activities/{activity.public_id}/like"
+    for _ in range(3):
+        assert client.post(path).status_code == 200
+        assert client.delete(path).status_code == 204
+    assert Notification.objects.filter(recipient=cast["author"], type="activity_like").count() == 1
+
+
+def test_liking_needs_a_confirmed_address(auth_client, cast):
+    activity = post(cast["author"], visibility="public")
+    response = auth_client(UserFactory(email_verified=False)).post(
+        f"{URL}/activities/{activity.public_id}/like"
+    )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "email_not_verified"
+    assert not Like.objects.exists()
 
 
 def test_nobody_likes_what_they_cannot_see(auth_client, cast):

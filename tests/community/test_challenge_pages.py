@@ -75,6 +75,7 @@ def test_opening_a_challenge_from_the_form_enters_you(client, me):
         ({"end_date": "2025-06-01"}, "The end cannot come before the start."),
         ({"type": "exercise_volume"}, "An exercise_volume challenge needs an exercise."),
         ({"title": ""}, "This field is required."),
+        ({"start_date": "9999-12-31", "end_date": "9999-12-31"}, "A challenge starts at most one year from"),
     ],
 )
 def test_a_bad_form_is_400_with_the_reason_next_to_the_field(client, me, changes, message):

@@ -191,6 +191,8 @@ def test_create_needs_a_verified_email(auth_client, frozen):
         ({"title": ""}, "title"),
         ({"visibility": "everyone"}, "visibility"),
         ({"start_date": "11/06/2025"}, "start_date"),
+        ({"start_date": "9999-12-31", "end_date": "9999-12-31"}, "start_date"),
+        ({"start_date": "2026-07-01", "end_date": "2026-07-20"}, "start_date"),
     ],
 )
 def test_bad_challenges_are_400_naming_the_field(auth_client, frozen, squat, payload, field):
@@ -312,6 +314,29 @@ def test_joining_a_private_challenge_writes_no_feed_item(frozen):
     creator = member()
     make_challenge(creator, visibility="private")
     assert not Activity.objects.filter(type="challenge_joined").exists()
+
+
+def test_joining_a_friends_only_challenge_writes_no_feed_item(auth_client, frozen):
+    """The joiner's friends are not all the creator's: the title would reach people who may not see it."""
+    creator, friend = member(), member()
+    befriend(creator, friend)
+    challenge = make_challenge(creator, visibility="friends")
+    assert auth_client(friend).post(f"{URL}/{challenge.public_id}/join").status_code == 200
+    assert not Activity.objects.filter(type="challenge_joined").exists()
+
+
+def test_winning_a_private_challenge_writes_no_feed_item(frozen, run, squat):
+    creator = member()
+    challenge = make_challenge(creator, visibility="private")
+    with run():
+        train(creator, [(squat, 100, 5)], start=at(10, 8))
+    frozen(datetime(2025, 6, 17, tzinfo=UTC))
+    with run():
+        assert challenges_finish_task.delay().get() == 1
+    assert Notification.objects.get(recipient=creator, data__challenge_id=str(challenge.public_id)).data[
+        "won"
+    ]
+    assert not Activity.objects.filter(type="challenge_won").exists()
 
 
 def test_joining_after_the_end_is_409(auth_client, frozen):

@@ -140,10 +140,25 @@ def test_paging_survives_a_lost_cache(auth_client):
     assert len(seen) == len(set(seen)) == 12
 
 
-def test_a_bad_cursor_is_a_400(auth_client):
-    response = auth_client(verified()).get(URL, {"cursor": "forged"})
+@pytest.mark.parametrize(
+    "path",
+    [URL, f"{URL}?sort=recent", "/api/v1/community/activities", "/api/v1/notifications"],
+)
+def test_a_bad_cursor_is_a_400_on_every_community_list(auth_client, path):
+    response = auth_client(verified()).get(path, {"cursor": "forged"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("sort", ["relevant", "recent"])
+@pytest.mark.parametrize("page_size", ["abc", "-3", "0"])
+def test_a_bad_page_size_gives_the_default_page_on_both_sorts(auth_client, sort, page_size):
+    viewer = verified()
+    for n in range(21):
+        post(viewer, text=f"post {n}")
+    response = auth_client(viewer).get(URL, {"sort": sort, "page_size": page_size})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 20
 
 
 def test_a_friends_new_post_refreshes_the_cached_feed(auth_client, django_capture_on_commit_callbacks):

@@ -7,6 +7,7 @@ from community.models import Activity, BannedTerm, Comment, ModerationAction, Re
 from community.moderation import content_moderate, normalize_text
 from tests.community import block, make_friends, post, verified
 from tests.exercises.factories import ExerciseFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/community"
@@ -216,3 +217,75 @@ def test_a_restore_unhides_and_dismisses_the_reports(auth_client):
     assert set(Report.objects.values_list("status", flat=True)) == {"dismissed"}
     assert ModerationAction.objects.filter(action="restore", moderator=moderator).count() == 1
     assert auth_client(verified()).get(f"{URL}/activities/{activity.public_id}").status_code == 200
+
+
+def test_reporting_needs_a_confirmed_address(auth_client):
+    activity = post(verified(), visibility="public")
+    response = report(auth_client(UserFactory(email_verified=False)), "activity", activity.public_id)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "email_not_verified"
+    assert not Report.objects.exists()
+
+
+def test_only_verified_living_reporters_count_toward_hiding(auth_client):
+    activity = post(verified(), visibility="public")
+    for reporter in (UserFactory(email_verified=False), None):  # from before the rule; an erased one
+        Report.objects.create(reporter=reporter, target_type="activity", target_id=activity.public_id)
+    assert report(auth_client(verified()), "activity", activity.public_id).status_code == 201
+    assert report(auth_client(verified()), "activity", activity.public_id).status_code == 201
+    activity.refresh_from_db()
+    assert not activity.is_hidden
+    assert report(auth_client(verified()), "activity", activity.public_id).status_code == 201
+    activity.refresh_from_db()
+    assert activity.is_hidden
+
+
+def test_reporting_again_once_hidden_answers_200_with_the_report(auth_client):
+    activity = post(verified(), visibility="public")
+    clients = [auth_client(verified()) for _ in range(3)]
+    first = [report(client, "activity", activity.public_id).json()["id"] for client in clients]
+    activity.refresh_from_db()
+    assert activity.is_hidden
+    again = report(clients[0], "activity", activity.public_id)
+    assert (again.status_code, again.json()["id"]) == (200, first[0])
+
+
+def test_authors_cannot_report_their_own_activity_or_comment(auth_client):
+    author = verified()
+    activity = post(author, visibility="public")
+    comment = Comment.objects.create(activity=activity, author=author, text="mine")
+    client = auth_client(author)
+    for target_type, target_id in (("activity", activity.public_id), ("comment", comment.public_id)):
+        response = report(client, target_type, target_id)
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "self_report"
+    assert not Report.objects.exists()
+
+
+@override_settings(
+    REST_FRAMEWORK={
+        **__import__("django.conf").conf.settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **__import__("django.conf").conf.settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "post": "2/min",
+        },
+    }
+)
+def test_reports_are_throttled_on_their_own_counter(auth_client):
+    client = auth_client(verified())
+    targets = [post(verified(), visibility="public") for _ in range(3)]
+    assert [report(client, "activity", t.public_id).status_code for t in targets] == [201, 201, 429]
+    assert create_post(client, "still allowed to post").status_code == 201
+
+
+def test_a_banned_term_saved_outside_the_admin_applies_at_once(
+    auth_client, django_capture_on_commit_callbacks
+):
+    client = auth_client(verified())
+    assert create_post(client, "first pills").status_code == 201  # the (empty) list is now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        term = BannedTerm.objects.create(term="pills")
+    assert create_post(client, "more pills").json()["error"]["code"] == "banned_term"
+    with django_capture_on_commit_callbacks(execute=True):
+        term.delete()
+    assert create_post(client, "pills again").status_code == 201

@@ -72,6 +72,33 @@ def test_like_and_unlike_without_javascript():
     assert not Like.objects.exists()
 
 
+def test_text_with_a_nul_character_is_a_400_and_stores_nothing():
+    activity = post(verified(), visibility="public")
+    client = signed_in(verified())
+    response = client.post("/community/post", {"text": "bad\x00text", "visibility": "public"})
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+    response = client.post(f"/community/activities/{activity.public_id}/comment", {"text": "a\x00b"})
+    assert response.status_code == 400
+    response = client.post(
+        "/community/report",
+        {"target_type": "activity", "target_id": str(activity.public_id), "reason": "\x00"},
+    )
+    assert response.status_code == 400
+    assert Activity.objects.count() == 1
+    assert not Comment.objects.exists()
+    assert not Report.objects.exists()
+
+
+def test_unverified_members_cannot_like_or_report_from_the_page():
+    activity = post(verified(), visibility="public")
+    client = signed_in(UserFactory(email_verified=False))
+    client.post(f"/community/activities/{activity.public_id}/like")
+    client.post("/community/report", {"target_type": "activity", "target_id": str(activity.public_id)})
+    assert not Like.objects.exists()
+    assert not Report.objects.exists()
+
+
 def test_like_ignores_a_foreign_next_url():
     activity = post(verified(), visibility="public")
     response = signed_in(verified()).post(

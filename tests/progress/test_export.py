@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import BodyMetric, Friendship, Profile, SocialIdentity, User
-from ai.models import Conversation, Message, Recommendation, RecommendationFeedback
+from ai.models import AICall, Conversation, Message, Recommendation, RecommendationFeedback
 from community.models import (
     Activity,
     Challenge,
@@ -161,6 +161,7 @@ def expected_tables(user: User) -> dict[str, tuple[type, list[tuple]]]:
             RecommendationFeedback,
             ids(RecommendationFeedback.objects.filter(user=user), "recommendation__public_id"),
         ),
+        "ai_calls": (AICall, ids(AICall.objects.filter(user=user), "endpoint", "outcome")),
     }
 
 
@@ -198,6 +199,7 @@ KEYS = {
     "ai_messages": ["conversation_id", "content"],
     "ai_recommendations": ["id"],
     "ai_feedback": ["recommendation_id"],
+    "ai_calls": ["endpoint", "outcome"],
 }
 
 
@@ -242,7 +244,7 @@ def test_json_export_holds_every_row_the_person_owns(people, auth_client, django
     mine, _ = people
     client = auth_client(mine.user)
     # One COUNT and one read per table, however much data: no query per row.
-    with django_assert_max_num_queries(68):
+    with django_assert_max_num_queries(70):
         response = client.get(URL, {"format": "json"})
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "application/json"
