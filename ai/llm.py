@@ -73,7 +73,12 @@ def _complete(messages: list[dict[str, str]], **options: Any) -> LLMReply:
     started = time.monotonic()
     try:
         response = _client().chat.completions.create(
-            model=settings.OPENAI_MODEL, messages=messages, temperature=0, **options
+            model=settings.OPENAI_MODEL,
+            messages=messages,
+            temperature=0,
+            # A model that keeps talking would run to the end of its context: bound the answer.
+            max_tokens=settings.OPENAI_MAX_TOKENS,
+            **options,
         )
     except openai.APITimeoutError:
         raise LLMError("timeout") from None

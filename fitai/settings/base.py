@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which database a read may use, and the read-your-own-writes pin (see fitai/db.py).
+    "fitai.db.read_your_writes_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -121,6 +123,12 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     # Read by `fitai.db.read_alias()` for analytics and feeds; tests read it as the primary.
     DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # Feed and aggregate reads go to the replica; writes, and reads right after them, to the primary.
+    DATABASE_ROUTERS = ["fitai.db.ReplicaRouter"]
+# After a user's write, their reads stay on the primary this long (read-your-own-writes).
+FITAI_READ_YOUR_WRITES_SECONDS = env.int("FITAI_READ_YOUR_WRITES_SECONDS", default=5)
 
 # --- Redis: cache, channel layer, Celery ----------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -448,6 +456,7 @@ OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 # inside (llama.cpp's dialect), or `prompt` (the schema only in the prompt; any server).
 OPENAI_STRUCTURED_OUTPUT = env.str("OPENAI_STRUCTURED_OUTPUT", default="json_schema")
 OPENAI_TIMEOUT_SECONDS = env.float("OPENAI_TIMEOUT_SECONDS", default=20)
+OPENAI_MAX_TOKENS = env.int("OPENAI_MAX_TOKENS", default=1500)
 OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=1)
 # Estimated cost in USD per million tokens, `model=input:output,...`; unknown models cost
 # OPENAI_PRICE_DEFAULT (a local server costs nothing).

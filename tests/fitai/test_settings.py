@@ -111,6 +111,54 @@ def test_production_passes_the_deploy_check_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+PAGE_PROBE = """
+import json
+from fitai.bootstrap import use_default_settings; use_default_settings()
+import django; django.setup()
+from django.conf import settings
+from django.test import Client, override_settings
+# Hashed static names need collectstatic, which the image runs at build; headers do not.
+plain_static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain_static}).enable()
+client = Client(SERVER_NAME="fitai.example.com")
+page = client.get("/accounts/login", HTTP_X_FORWARDED_PROTO="https")
+plain = client.get("/accounts/login")
+health = client.get("/health/live")
+print(json.dumps({
+    "status": page.status_code,
+    "headers": dict(page.headers),
+    "csrf_cookie_secure": bool(page.cookies["csrftoken"]["secure"]),
+    "plain": [plain.status_code, plain.headers.get("Location")],
+    "health": health.status_code,
+}))
+"""
+
+
+def test_production_pages_carry_hsts_the_policy_and_secure_cookies(tmp_path):
+    result = run(
+        ["-c", PAGE_PROBE],
+        DJANGO_ENV="production",
+        SECRET_KEY=STRONG_KEY,
+        ALLOWED_HOSTS="fitai.example.com",
+        SQLITE_PATH=str(tmp_path / "unused.sqlite3"),
+        STATIC_ROOT=str(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    headers = seen["headers"]
+    assert seen["status"] == 200
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert seen["csrf_cookie_secure"] is True
+    assert seen["plain"] == [301, "https://fitai.example.com/accounts/login"]
+    assert seen["health"] == 200, "probes inside the network stay on plain HTTP"
 
 
 def test_production_logs_are_json_lines_with_the_request_id():
