@@ -503,7 +503,9 @@ def program_generate(
         raise ValidationError({"equipment": ["No exercise in the library fits this request: add equipment."]})
     if not save:
         return {**answer, "source": "ai", "template_id": None}, None
-    template = template_services.template_create(owner=user, document=_program_document(answer, request))
+    template = template_services.template_create(
+        owner=user, document=_program_document(answer, request), source=WorkoutTemplate.Source.AI
+    )
     return {**answer, "source": "ai", "template_id": template.public_id}, template
 
 

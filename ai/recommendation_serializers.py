@@ -30,6 +30,9 @@ class RecommendationSerializer(serializers.Serializer):
 
 
 class RecommendationListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
     provider = serializers.CharField(help_text="Always `rules`: recommendations never call a model.")
     results = RecommendationSerializer(many=True)
 

@@ -40,7 +40,11 @@ class RecommendationListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         served = recommendations.recommendations_for(user=request.user, **filters.validated_data)
-        return Response({"provider": "rules", "results": [served_data(item) for item in served]})
+        results = [served_data(item) for item in served]
+        # One page, ranked: the list shape of every other endpoint, with `limit` as its size.
+        return Response(
+            {"count": len(results), "next": None, "previous": None, "provider": "rules", "results": results}
+        )
 
 
 class RecommendationFeedbackApi(APIView):

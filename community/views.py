@@ -122,6 +122,8 @@ class ActivityListApi(WriteGuardMixin, APIView):
     """Activities you may see, newest first (`?user_id=` for one person's); publish a post."""
 
     throttle_scope = "post"
+    # Declared so the schema shows GET's paginated envelope, not a bare list.
+    pagination_class = ActivityPagination
 
     class FilterSerializer(serializers.Serializer):
         user_id = serializers.UUIDField(required=False)
@@ -150,7 +152,7 @@ class ActivityListApi(WriteGuardMixin, APIView):
         author = None
         if "user_id" in filters.validated_data:
             author = user_get_visible(viewer=request.user, public_id=filters.validated_data["user_id"])
-        paginator = ActivityPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(
             activities.activities_for_list(user=request.user, author=author), request, view=self
         )

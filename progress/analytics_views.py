@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from exercises.models import Exercise
 from exercises.selectors import exercises_visible_to
+from fitai.api.serializers import ErrorEnvelopeSerializer
 from fitai.errors import NotFoundError
 from progress import analytics
 
@@ -267,7 +268,7 @@ class ProgressStrengthApi(APIView):
             OpenApiParameter("metric", str, enum=list(analytics.STRENGTH_METRICS)),
             *WINDOW_PARAMETERS,
         ],
-        responses=ProgressStrengthSerializer,
+        responses={200: ProgressStrengthSerializer, 404: ErrorEnvelopeSerializer},
     )
     def get(self, request: Request) -> Response:
         query = self.FilterSerializer(data=request.query_params)
@@ -316,7 +317,7 @@ class AnalyticsStrengthApi(APIView):
             OpenApiParameter("limit", int, description="How many exercises without `exercise_id` (1-20)."),
             *WINDOW_PARAMETERS,
         ],
-        responses=AnalyticsStrengthSerializer,
+        responses={200: AnalyticsStrengthSerializer, 404: ErrorEnvelopeSerializer},
     )
     def get(self, request: Request) -> Response:
         query = self.FilterSerializer(data=request.query_params)

@@ -43,6 +43,9 @@ def goal_document(request: Request, goal: Goal) -> dict:
 class GoalListApi(APIView):
     """Your goals with their progress, newest first; set a new goal."""
 
+    # Declared so the schema shows GET's paginated envelope, not a bare list.
+    pagination_class = PagePagination
+
     class FilterSerializer(serializers.Serializer):
         status = serializers.ChoiceField(Goal.Status.choices, required=False)
 
@@ -67,7 +70,7 @@ class GoalListApi(APIView):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         queryset = goals.goals_for_user(user=request.user, status=filters.validated_data.get("status"))
-        paginator = PagePagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         page = goals.goals_with_progress(page, user=request.user)
         return paginator.get_paginated_response(GoalSerializer(page, many=True).data)

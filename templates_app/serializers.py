@@ -132,6 +132,7 @@ class TemplateSummarySerializer(serializers.ModelSerializer):
             "days_per_week",
             "duration_weeks",
             "tags",
+            "source",
             "owner",
             "equipment",
             "is_featured",

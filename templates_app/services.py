@@ -137,7 +137,11 @@ def _check_public_allowed(*, user: User, visibility: str) -> None:
 
 @transaction.atomic
 def template_create(
-    *, owner: User, document: dict[str, Any], forked_from: WorkoutTemplate | None = None
+    *,
+    owner: User,
+    document: dict[str, Any],
+    forked_from: WorkoutTemplate | None = None,
+    source: str = WorkoutTemplate.Source.USER,
 ) -> WorkoutTemplate:
     """Create a whole program in one transaction; nothing is written if any part is invalid."""
     _check_public_allowed(user=owner, visibility=document.get("visibility", Visibility.PRIVATE))
@@ -145,6 +149,7 @@ def template_create(
     template = WorkoutTemplate.objects.create(
         owner=owner,
         forked_from=forked_from,
+        source=source,
         **{field: document[field] for field in PROGRAM_FIELDS if field in document},
     )
     _write_program(template=template, document=document, exercises=exercises)

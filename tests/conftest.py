@@ -5,6 +5,7 @@ from importlib import import_module
 from pathlib import Path
 
 import pytest
+from celery._state import _set_task_join_will_block
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
@@ -18,6 +19,19 @@ def _clear_cache():
     """Throttle counters and cached reads must not leak from one test into the next."""
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_guard():
+    """Put back Celery's process-wide "joining a result would block" flag after each test.
+
+    An eager task runs under that flag, saved and restored around it; when threads of a
+    concurrency test run eager tasks at once, the save/restore pairs interleave and can leave the
+    flag set, and every later `result.get()` in the process would raise "Never call result.get()
+    within a task!". (Only eager mode shares it across threads: workers run tasks one at a time.)
+    """
+    yield
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,6 +13,7 @@ _DESCRIPTIONS = {
     "401": "Missing, invalid or expired credentials.",
     "403": "Authenticated but not allowed.",
     "404": "Not found, or not visible to you.",
+    "406": "The Accept header names no media type the API answers with (it answers JSON).",
     "413": "The request body is too large.",
     "415": "Unsupported media type.",
     "429": "Throttled; see the Retry-After header.",
@@ -48,7 +49,8 @@ class AutoSchema(SpectacularAutoSchema):
         has_body = self.method in _BODY_METHODS
         is_authenticated = bool(getattr(view, "authentication_classes", ()))
         is_open = all(issubclass(p, AllowAny) for p in getattr(view, "permission_classes", ()))
-        statuses = []
+        # Content negotiation runs in every view: an Accept header it cannot satisfy is a 406.
+        statuses = ["406"]
         if has_body or has_parameters:
             statuses.append("400")
         if is_authenticated:

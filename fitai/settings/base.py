@@ -367,6 +367,7 @@ SPECTACULAR_SETTINGS = {
         "ExerciseStatusEnum": "exercises.models.Exercise.Status",
         "WorkoutStatusEnum": "workouts.models.Workout.Status",
         "ProgramVisibilityEnum": "templates_app.models.Visibility",
+        "TemplateSourceEnum": "templates_app.models.WorkoutTemplate.Source",
         "NewWorkoutStatusEnum": ["planned", "completed"],
         "ShareVisibilityEnum": ["friends", "public"],
         "GoalTypeEnum": "progress.models.Goal.Type",

@@ -140,6 +140,16 @@ def test_login_needs_an_identity(api_client):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("field", ["email", "username"])
+def test_a_login_name_with_a_nul_byte_is_a_400_not_a_database_error(api_client, field):
+    """Found by the schema fuzzer: the throttle looked the name up before validation, and
+    PostgreSQL refuses NUL in a query (a 500 there; SQLite took it)."""
+    body = {field: "kim\x00@example.com", "password": "x"}
+    response = api_client.post("/api/v1/auth/login", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+
+
 def test_twenty_wrong_passwords_end_in_429_and_lock_the_account_for_other_ips(api_client, monkeypatch):
     UserFactory(email="kim@example.com")
     statuses = [

@@ -190,8 +190,10 @@ def test_program_generate_creates_a_private_ai_program(auth_client, library):
     detail = client.get(f"/api/v1/templates/{template.public_id}")
     assert detail.status_code == 200
     # The program resource as GET /templates/:id shows it, with the coach's fields alongside.
-    coach_fields = {"provider", "fallback_reason", "source", "rationale", "warnings", "weekly_sets_per_group"}
+    coach_fields = {"provider", "fallback_reason", "rationale", "warnings", "weekly_sets_per_group"}
     assert {k: v for k, v in body.items() if k not in coach_fields} == detail.json()
+    assert detail.json()["source"] == "ai"
+    assert template.source == "ai"
     assert body["fallback_reason"] is None
     assert body["warnings"]
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from accounts.profiles import preferences_update
 from community.models import Activity, Comment, Like, MemberRestriction, ModerationAction, Notification
@@ -555,3 +556,14 @@ def test_an_achieved_goal_posts_without_body_data():
     assert activity.visibility == "public"
     assert activity.data["title"] == "Reach 80 kg"
     assert "target_value" not in activity.data
+
+
+def test_activity_list_is_documented_as_the_cursor_page_it_answers(auth_client):
+    """The schema said a bare list while the view answers a cursor page; clients generated from it
+    broke."""
+    path = f"{URL}/activities"
+    body = auth_client().get(path).json()
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    documented = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    page = schema["components"]["schemas"][documented["$ref"].rsplit("/", 1)[-1]]
+    assert set(page["properties"]) == set(body) == {"next", "previous", "results"}

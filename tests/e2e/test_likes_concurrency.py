@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_fifty_concurrent_likes_from_fifty_users_count_exactly_fifty(live_url):
     activity = Activity.objects.create(author=UserFactory(), type="post", text="Like me", visibility="public")
-    tokens = [str(AccessToken.for_user(UserFactory())) for _ in range(50)]
+    tokens = [str(AccessToken.for_user(UserFactory(email_verified=True))) for _ in range(50)]
     url = f"{live_url}/api/v1/community/activities/{activity.public_id}/like"
 
     def like(token: str) -> int:

@@ -86,7 +86,7 @@ def local_llm(llm_url, settings):
     settings.OPENAI_API_KEY = "local"
     settings.OPENAI_MODEL = MODEL_ALIAS
     settings.OPENAI_STRUCTURED_OUTPUT = "json_object"
-    settings.OPENAI_TIMEOUT_SECONDS = 60
+    settings.OPENAI_TIMEOUT_SECONDS = 240  # Reading the prompt takes 10 s idle, a minute or more under load.
     settings.OPENAI_MAX_RETRIES = 0
     settings.FITAI_AI_CACHE_SECONDS = 0
     return llm_url

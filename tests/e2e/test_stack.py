@@ -42,7 +42,10 @@ def test_a_task_sent_over_redis_is_executed_by_the_worker(celery_worker, tasks_o
     result = ping_task.delay("over the broker")
     assert isinstance(result, AsyncResult)
     assert result.get(timeout=30) == "over the broker"
-    assert f"Task fitai.ping[{result.id}] succeeded" in celery_worker.log()
+    # The worker stores the result before it logs the success: wait for the line, briefly.
+    celery_worker.wait_until(
+        lambda: f"Task fitai.ping[{result.id}] succeeded" in celery_worker.log(), timeout=10
+    )
 
 
 def test_ready_is_503_naming_the_cache_when_redis_stops(stack_env, redis_server, tmp_path):

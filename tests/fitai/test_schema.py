@@ -52,7 +52,16 @@ def test_operations_document_the_error_envelope(schema):
 
 
 def test_ping_documents_no_auth_or_throttle_errors(schema):
-    assert set(schema["paths"]["/api/v1/ping"]["get"]["responses"]) == {"200"}
+    assert set(schema["paths"]["/api/v1/ping"]["get"]["responses"]) == {"200", "406"}
+
+
+def test_an_unsatisfiable_accept_header_is_a_documented_406_in_the_envelope(client, schema):
+    """Found by the schema fuzzer: every view negotiates content, but no operation documented 406."""
+    response = client.get("/api/v1/ping", HTTP_ACCEPT="text/csv")
+    assert response.status_code == 406
+    assert response.json()["error"]["code"] == "not_acceptable"
+    operations = [operation for path in schema["paths"].values() for operation in path.values()]
+    assert all("406" in operation["responses"] for operation in operations)
 
 
 def test_schema_is_served_anonymously(client):

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
 from accounts.metrics import metric_record
 from accounts.profiles import preferences_update
@@ -605,3 +606,12 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_goals(
     assert len(body["results"]) == 21
     assert all(len(goal["milestones"]) == 1 for goal in body["results"])
     assert len(many) == len(few)
+
+
+def test_goal_list_is_documented_as_the_paginated_page_it_answers(auth_client):
+    """The schema said a bare list while the view answers a page; clients generated from it broke."""
+    body = auth_client().get(URL).json()
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    documented = schema["paths"][URL]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    page = schema["components"]["schemas"][documented["$ref"].rsplit("/", 1)[-1]]
+    assert set(page["properties"]) == set(body) == {"count", "next", "previous", "results"}
