@@ -1,12 +1,13 @@
 """Profiles and preferences: the person's own description of themselves and how FitAI behaves for them."""
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import metrics, services
 from accounts.models import BodyMetric, Profile, User, normalize_email
@@ -39,8 +40,8 @@ def user_preferences(*, user: User) -> dict[str, Any]:
 
 
 def user_today(*, user: User) -> date:
-    """Today's date where the user lives (their timezone preference)."""
-    return datetime.now(ZoneInfo(user_preferences(user=user)["timezone"])).date()
+    """Today's date where the user lives (their timezone preference), by Django's clock."""
+    return timezone.now().astimezone(ZoneInfo(user_preferences(user=user)["timezone"])).date()
 
 
 def age_on(birth_date: date | None, today: date) -> int | None:

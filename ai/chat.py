@@ -42,6 +42,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 
 from accounts.models import BodyMetric, User
+from accounts.profiles import user_today
 from ai.calls import call_log, quota_reserved
 from ai.knowledge import STOPWORDS, knowledge_search, words_of
 from ai.llm import LLMError, complete_text, llm_enabled
@@ -56,7 +57,7 @@ from ai.safety import (  # noqa: F401 (UNSAFE_REPLY: re-exported)
 from exercises.models import Exercise
 from fitai.db import read_alias
 from fitai.errors import NotFoundError
-from progress.analytics import slope_per_week, user_today
+from progress.analytics import slope_per_week
 from progress.models import DailySummary, ExerciseDaySummary
 
 ENDPOINT = "chat"
@@ -580,7 +581,7 @@ def weight_trend(*, user: User) -> str:
 
 def data_context(*, user: User) -> str:
     """A short digest of the user's training for the LLM prompt (a handful of queries)."""
-    today = user_today(user)
+    today = user_today(user=user)
     month = today.replace(day=1)
     lines = [workouts_in_period(user=user, period=Period("this month", month, today))]
     top = (
@@ -655,7 +656,7 @@ def rules_answer(
 ) -> Answer:
     """The deterministic answer: own data, then the knowledge base, then the default."""
     lowered = " ".join(words_of(text))
-    today = user_today(user)
+    today = user_today(user=user)
     period = period_in(text, today)
     if RECALL.search(lowered):
         topics = summary_topics(summary) + [

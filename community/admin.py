@@ -39,9 +39,21 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 class ModerateActionsMixin:
-    """Hide, restore and delete actions for a model whose rows are report targets."""
+    """Hide, restore and delete actions for a model whose rows are report targets. Rows are
+    written by members, never added here, and deleted only softly through the action."""
 
     target_type: str
+    actions = ("hide_selected", "restore_selected", "delete_selected_softly")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="deleted", boolean=True)
+    def is_deleted(self, row) -> bool:
+        return row.deleted_at is not None
 
     def _moderate(self, request: HttpRequest, queryset: QuerySet, action: str, done: str) -> None:
         targets = list(queryset.values_list("public_id", flat=True))
@@ -201,21 +213,10 @@ class ActivityAdmin(ModerateActionsMixin, admin.ModelAdmin):
         "edited_at",
         "deleted_at",
     )
-    actions = ("hide_selected", "restore_selected", "delete_selected_softly")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Activity | None = None) -> bool:
-        return False
 
     @admin.display(description="text")
     def text_preview(self, activity: Activity) -> str:
         return _preview(activity.text) or f"({activity.get_type_display()})"
-
-    @admin.display(description="deleted", boolean=True)
-    def is_deleted(self, activity: Activity) -> bool:
-        return activity.deleted_at is not None
 
 
 @admin.register(Comment)
@@ -247,21 +248,10 @@ class CommentAdmin(ModerateActionsMixin, admin.ModelAdmin):
         "edited_at",
         "deleted_at",
     )
-    actions = ("hide_selected", "restore_selected", "delete_selected_softly")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Comment | None = None) -> bool:
-        return False
 
     @admin.display(description="text")
     def text_preview(self, comment: Comment) -> str:
         return _preview(comment.text)
-
-    @admin.display(description="deleted", boolean=True)
-    def is_deleted(self, comment: Comment) -> bool:
-        return comment.deleted_at is not None
 
 
 @admin.register(BannedTerm)

@@ -7,18 +7,14 @@ Forms post and redirect back, so everything works without JavaScript; `static/js
 likes and comments in place through the API with the session cookie and the CSRF token.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from community import activities, feed
@@ -27,6 +23,7 @@ from community.moderation import is_moderator, report_create
 from community.throttles import LikeRateThrottle, ReportRateThrottle, throttled
 from fitai.api.throttling import ScopedRateThrottle
 from fitai.errors import DomainError, NotFoundError
+from fitai.pages import member_page
 
 FEED_PAGE_SIZE = 20
 TEXT_LIMIT = "Write between 1 and 2000 characters."
@@ -56,18 +53,6 @@ class ReportForm(forms.Form):
 class _Scope:
     def __init__(self, scope: str) -> None:
         self.throttle_scope = scope
-
-
-def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Log in first, and never cache the personal answer."""
-
-    @login_required
-    @never_cache
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _activity_or_404(request: HttpRequest, activity_id: str) -> Activity:

@@ -1,7 +1,13 @@
 """Server-rendered pages of the platform itself, and the error pages (JSON under `/api/`)."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 
 from fitai.errors import error_payload
@@ -10,6 +16,18 @@ from fitai.middleware import API_PREFIX
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Log in first, and never cache the personal answer (every app's member pages use it)."""
+
+    @login_required
+    @never_cache
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from accounts.models import BodyMetric, User
+from accounts.profiles import user_today
 from exercises.models import Exercise, Muscle
 from fitai.db import read_alias
 from progress.aggregates import user_zone
@@ -41,10 +42,6 @@ TOTAL_FIELDS = ("workouts", "volume_kg", "sets", "reps", "active_seconds")
 STRENGTH_METRICS = {"e1rm": "best_e1rm", "max_weight": "max_weight_kg", "volume": "volume_kg"}
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
 GROUP_NAMES = dict(Muscle.Group.choices)
-
-
-def user_today(user: User) -> date:
-    return timezone.now().astimezone(user_zone(user)).date()
 
 
 def week_start(day: date) -> date:
@@ -63,19 +60,28 @@ def _number(value: Decimal | int | None) -> float | int:
     return value
 
 
+def least_squares(points: Sequence[tuple[float, float]]) -> tuple[float, float] | None:
+    """(a, b) of the line y = a + b·x closest to the points, or None without two distinct x.
+
+    The one trend line of progress: analytics' slopes and goals' projections both use it.
+    """
+    if len({x for x, _ in points}) < 2:
+        return None
+    n = len(points)
+    mean_x = sum(x for x, _ in points) / n
+    mean_y = sum(y for _, y in points) / n
+    spread = sum((x - mean_x) ** 2 for x, _ in points)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
+    return mean_y - slope * mean_x, slope
+
+
 def slope_per_week(points: Sequence[tuple[date, float]]) -> float | None:
     """Least-squares slope of the values against their dates, in units per week."""
     if len(points) < 2:
         return None
     origin = points[0][0]
-    xs = [(day - origin).days for day, _ in points]
-    ys = [float(value) for _, value in points]
-    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    spread = sum((x - mean_x) ** 2 for x in xs)
-    if spread == 0:
-        return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
-    return round(slope * 7, 3)
+    fit = least_squares([((day - origin).days, float(value)) for day, value in points])
+    return None if fit is None else round(fit[1] * 7, 3)
 
 
 def _percent_change(now: float, before: float) -> float | None:
@@ -97,7 +103,7 @@ def _totals(row: dict[str, Any], prefix: str) -> dict[str, float | int]:
 
 def analytics_overview(*, user: User, period: str) -> dict[str, Any]:
     """Totals of the period, the same for the period before, the change, and volume per muscle group."""
-    today = user_today(user)
+    today = user_today(user=user)
     days = PERIOD_DAYS[period]
     start = today - timedelta(days=days - 1) if days else None
     previous_start = start - timedelta(days=days) if start and days else None
@@ -154,7 +160,7 @@ def _field(name: str):
 
 
 def _window(user: User, start: date | None, end: date | None, default_days: int) -> tuple[date, date]:
-    end = end or user_today(user)
+    end = end or user_today(user=user)
     return start or end - timedelta(days=default_days - 1), end
 
 
@@ -280,7 +286,7 @@ def analytics_volume(
     end: date | None = None,
 ) -> dict[str, Any]:
     """Volume per day, week or month, split by muscle group or by exercise, with each bucket's total."""
-    end = end or user_today(user)
+    end = end or user_today(user=user)
     start = start or _default_start(end, group_by)
     window = {"user": user, "day__gte": start, "day__lte": end}
     trunc = TRUNC[group_by]("day")
@@ -419,7 +425,7 @@ def weekly_target(*, user: User) -> int:
 
 def analytics_frequency(*, user: User, weeks: int = 12) -> dict[str, Any]:
     """Workouts per week, a weekday histogram, streaks and a consistency score."""
-    today = user_today(user)
+    today = user_today(user=user)
     this_week = week_start(today)
     first_week = this_week - timedelta(weeks=weeks - 1)
     counts = dict(
@@ -463,7 +469,7 @@ def progress_overview(*, user: User) -> dict[str, Any]:
     the progress of the active goals."""
     from progress.goals import goals_for_user, goals_progress
 
-    today = user_today(user)
+    today = user_today(user=user)
     row = _summaries(user).aggregate(
         **{field: Coalesce(Sum(field), Value(0), output_field=_field(field)) for field in TOTAL_FIELDS},
         last_day=Max("day"),

@@ -60,6 +60,7 @@ from exercises.selectors import exercises_visible_to
 from fitai import events
 from fitai.errors import ConflictError, NotFoundError
 from progress.aggregates import day_start, local_day, user_zone
+from progress.analytics import least_squares
 from progress.models import DailySummary, ExerciseDaySummary, Goal, Milestone
 from workouts.models import PersonalRecord
 
@@ -155,19 +156,6 @@ def _reached(value: Decimal | None, target: Decimal, direction: int) -> bool:
     if value is None:
         return False
     return value >= target if direction > 0 else value <= target
-
-
-def _fit(points: list[tuple[float, float]]) -> tuple[float, float] | None:
-    """Least squares: (a, b) of y = a + b·x, or None without two distinct x."""
-    if len({x for x, _ in points}) < 2:
-        return None
-    n = len(points)
-    mean_x = sum(x for x, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    sxx = sum((x - mean_x) ** 2 for x, _ in points)
-    sxy = sum((x - mean_x) * (y - mean_y) for x, y in points)
-    slope = sxy / sxx
-    return mean_y - slope * mean_x, slope
 
 
 @dataclass
@@ -331,7 +319,7 @@ def _progress(goal: Goal, data: _Data) -> Progress:
     direction = _direction(goal, start)
     target = goal.target_value
     percent = 100.0 if goal.status == Status.ACHIEVED else _percent(start, current, target, direction)
-    fit = _fit(_series(goal, current, data))
+    fit = least_squares(_series(goal, current, data))
     projected, trend = None, None
     if fit is not None:
         intercept, slope = fit

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from accounts.charts import line_chart_svg
+from accounts.profiles import user_today
 from exercises.models import Muscle
 from progress import analytics
 from progress.aggregates import user_zone
@@ -28,7 +29,7 @@ VOLUME_WEEKS = 12
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Totals and streaks, strength per exercise, weekly volume by muscle group, body weight, a calendar."""
     user = request.user
-    today = analytics.user_today(user)
+    today = user_today(user=user)
     zone = user_zone(user)
     overview = analytics.progress_overview(user=user)
     frequency = analytics.analytics_frequency(user=user, weeks=VOLUME_WEEKS)

@@ -8,21 +8,17 @@ for its "add" and "remove" buttons, so it works without JavaScript; `static/js/p
 only saves those round trips.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from exercises.models import Exercise
@@ -32,6 +28,7 @@ from exercises.selectors import equipment_all
 from fitai.api.exceptions import flatten_error_paths
 from fitai.api.throttling import ScopedRateThrottle
 from fitai.errors import DomainError, ForbiddenError, NotFoundError
+from fitai.pages import member_page
 from templates_app import selectors, services
 from templates_app.forms import (
     SET_SYNTAX_HELP,
@@ -55,18 +52,6 @@ class RatingScope:
     """The API's `rating` throttle scope, shared with `POST /templates/<id>/rate`."""
 
     throttle_scope = "rating"
-
-
-def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Log in first, and never cache the personal answer."""
-
-    @login_required
-    @never_cache
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _visible(request: HttpRequest):

@@ -11,21 +11,18 @@ the page's live section when another device (or this one) changes the workout.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case, Prefetch, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fitai.errors import DomainError, NotFoundError
+from fitai.pages import member_page
 from templates_app.models import TemplateDay, WorkoutTemplate
 from templates_app.selectors import template_get_visible, templates_visible_to
 from workouts import selectors, services
@@ -40,18 +37,6 @@ GET_OR_POST = require_http_methods(["GET", "HEAD", "POST"])
 GET_ONLY = require_http_methods(["GET", "HEAD"])
 Status = Workout.Status
 TIMES = "\N{MULTIPLICATION SIGN}"
-
-
-def member_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Log in first, and never cache the personal answer."""
-
-    @login_required
-    @never_cache
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _workout_or_404(request: HttpRequest, workout_id: str) -> Workout:
