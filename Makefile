@@ -18,7 +18,7 @@ LLM_PORT ?= 8080
 # A full gym's workout prompt lists up to 80 exercises (about 3,000 tokens): 2,048 is too small.
 LLM_N_CTX ?= 8192
 
-.PHONY: run test test-stack llm chromium lint fmt migrate superuser seed install clean
+.PHONY: run test test-stack llm chromium lint fmt migrate superuser seed install clean bench bench-topology
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,21 @@ llm: $(LLM_STAMP)
 		echo "SmolLM2-135M-Instruct on http://127.0.0.1:$(LLM_PORT)/v1 (model $$model)" && \
 		exec $(PY) -m llama_cpp.server --model "$$model" --model_alias smollm2 \
 			--host 127.0.0.1 --port $(LLM_PORT) --n_ctx $(LLM_N_CTX)
+
+# The benchmark (bench/run.py, results in bench/results.md): PostgreSQL and Redis must be running,
+# as for test-stack; wrk (and nginx for the topology comparison) come from Debian when missing.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--users 1000 --weeks 52 --only feed".
+BENCH_ARGS ?=
+bench: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+	BENCH_DATABASE_URL=$(STACK_DATABASE_URL:/fitai=/fitai_bench) $(PY) bench/run.py $(BENCH_ARGS)
+
+# The same endpoints under each production topology (Daphne, uvicorn, gunicorn+uvicorn,
+# nginx + gunicorn gthread + Daphne for /ws/): the comparison in bench/results.md.
+bench-topology: $(STAMP)
+	@command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+	@test -x /usr/sbin/nginx || { apt-get update -q && apt-get install -y -q nginx-light; }
+	BENCH_DATABASE_URL=$(STACK_DATABASE_URL:/fitai=/fitai_bench) $(PY) bench/run.py --compare --no-ws $(BENCH_ARGS)
 
 # The browser tests drive Debian's Chromium; install it when it is missing (needs root, as in CI).
 chromium:

@@ -64,11 +64,12 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description="Resend verification e-mail", permissions=["change"])
     def resend_verification_email(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         """Queue a new link for each unverified, active user (the per-address hourly cap still applies)."""
-        emails = list(queryset.filter(email_verified=False, is_active=True).values_list("email", flat=True))
-        for email in emails:
-            services.email_verification_request(email=email)
-        skipped = queryset.count() - len(emails)
-        message = f"Queued a verification e-mail to {len(emails)} user(s)."
+        users = list(queryset.filter(email_verified=False, is_active=True))
+        for user in users:
+            services.email_verification_request(email=user.email)
+            self.log_change(request, user, "Verification e-mail resent.")
+        skipped = queryset.count() - len(users)
+        message = f"Queued a verification e-mail to {len(users)} user(s)."
         if skipped:
             message += f" Skipped {skipped} already verified or inactive."
         self.message_user(request, message)

@@ -30,6 +30,7 @@ from accounts.models import (
     normalize_email,
     token_digest,
 )
+from fitai import outbox
 from fitai.errors import AuthenticationError, DomainError, RateLimitedError
 from fitai.mail import send_templated_email
 
@@ -100,7 +101,7 @@ def email_verification_queue(*, user: User) -> None:
     from accounts.tasks import send_verification_email_task
 
     user_id, email = user.pk, user.email
-    transaction.on_commit(lambda: send_verification_email_task.delay(user_id, email))
+    outbox.enqueue(send_verification_email_task, user_id, email)
 
 
 # --- Login, refresh, logout ---------------------------------------------------------------------
@@ -356,7 +357,7 @@ def email_verification_request(*, email: str) -> None:
     from accounts.tasks import send_verification_email_by_address_task
 
     email = normalize_email(email)
-    transaction.on_commit(lambda: send_verification_email_by_address_task.delay(email))
+    outbox.enqueue(send_verification_email_by_address_task, email)
 
 
 def email_verification_send(*, user_id: int, email: str | None = None) -> bool:
@@ -401,7 +402,7 @@ def password_reset_request(*, email: str) -> None:
     from accounts.tasks import send_password_reset_task
 
     email = normalize_email(email)
-    transaction.on_commit(lambda: send_password_reset_task.delay(email))
+    outbox.enqueue(send_password_reset_task, email)
 
 
 def password_reset_send(*, email: str) -> bool:
@@ -447,7 +448,7 @@ def password_set(*, user: User, password: str) -> None:
     logins_revoke_all(user=user, reason="password_changed")
     _failures_reset(subject=_login_subject(identifier=user.email, user=user))
     user_id = user.pk
-    transaction.on_commit(lambda: send_password_changed_task.delay(user_id))
+    outbox.enqueue(send_password_changed_task, user_id)
 
 
 def password_changed_notify(*, user_id: int) -> None:

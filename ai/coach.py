@@ -27,8 +27,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Profile, User
-from accounts.profiles import user_preferences
+from accounts.models import User
+from accounts.profiles import profile_get, user_preferences
 from ai import safety
 from ai.calls import cached_answer, call_log, quota_reserved
 from ai.models import AICall
@@ -92,9 +92,13 @@ def library_items() -> tuple[list[LibraryItem], dict[str, str]]:
 
 
 def _profile(user: User) -> tuple[str, Decimal | None]:
-    """(fitness level, height in cm) from the profile, which a new account may not have yet."""
-    row = Profile.objects.filter(user=user).values_list("fitness_level", "height_cm").first()
-    return row or ("", None)
+    """(fitness level, height in cm) from the profile (created if a new account has none yet).
+
+    `profile_get` keeps the profile on the user object, so one request reads it once: the context,
+    the answer and the preferences all ask for it (three queries per AI request before).
+    """
+    profile = profile_get(user=user)
+    return profile.fitness_level or "", profile.height_cm
 
 
 def _experience(user: User, requested: str | None) -> str:

@@ -1,8 +1,9 @@
 """Moderation in the admin: the report queue, activities and comments, banned terms, restrictions.
 
 Every decision goes through `community.moderation`, which writes the `ModerationAction` audit
-trail (read-only here). Content is never hard-deleted from these screens: "delete" is the same soft
-delete as the API's, so a removed comment keeps its replies' place in the thread.
+trail (read-only here), and leaves an admin `LogEntry` for the staff audit log (`fitai.admin`).
+Content is never hard-deleted from these screens: "delete" is the same soft delete as the API's,
+so a removed comment keeps its replies' place in the thread.
 """
 
 from django.contrib import admin, messages
@@ -55,26 +56,36 @@ class ModerateActionsMixin:
     def is_deleted(self, row) -> bool:
         return row.deleted_at is not None
 
-    def _moderate(self, request: HttpRequest, queryset: QuerySet, action: str, done: str) -> None:
-        targets = list(queryset.values_list("public_id", flat=True))
+    def _moderate(
+        self, request: HttpRequest, queryset: QuerySet, action: str, done: str, logged: str
+    ) -> None:
+        targets = list(queryset)
         with transaction.atomic():
-            for public_id in targets:
+            for target in targets:
                 moderation.content_moderate(
-                    moderator=request.user, target_type=self.target_type, target_id=public_id, action=action
+                    moderator=request.user,
+                    target_type=self.target_type,
+                    target_id=target.public_id,
+                    action=action,
                 )
+                self.log_change(request, target, logged)
         self.message_user(request, f"{done} {len(targets)} {self.model._meta.verbose_name_plural}.")
 
     @admin.action(description="Hide selected (pending or after review)", permissions=["change"])
     def hide_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._moderate(request, queryset, "hide", "Hid")
+        self._moderate(request, queryset, "hide", "Hid", "Hidden by a moderator; open reports upheld.")
 
     @admin.action(description="Restore selected (visible again, reports dismissed)", permissions=["change"])
     def restore_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._moderate(request, queryset, "restore", "Restored")
+        self._moderate(
+            request, queryset, "restore", "Restored", "Restored by a moderator; open reports dismissed."
+        )
 
     @admin.action(description="Delete selected (soft)", permissions=["change"])
     def delete_selected_softly(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._moderate(request, queryset, "delete", "Deleted")
+        self._moderate(
+            request, queryset, "delete", "Deleted", "Soft-deleted by a moderator; open reports upheld."
+        )
 
 
 @admin.register(Report)
@@ -150,30 +161,43 @@ class ReportAdmin(admin.ModelAdmin):
         label = _preview(text) if text is not None else str(report.target_id)
         return format_html("<span title='{}'>{}</span>", report.target_id, label)
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet[Report], action: str, done: str) -> None:
-        targets = sorted(set(queryset.values_list("target_type", "target_id")))
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet[Report], action: str, done: str, logged: str
+    ) -> None:
+        """Decide once per target; the audit log names each selected report and what became of its target."""
+        reports = list(queryset.order_by("target_type", "target_id", "pk"))
+        targets = sorted({(report.target_type, report.target_id) for report in reports})
         with transaction.atomic():
             for target_type, target_id in targets:
                 moderation.content_moderate(
                     moderator=request.user, target_type=target_type, target_id=target_id, action=action
                 )
+            for report in reports:
+                target = f"the reported {report.target_type} {report.target_id}"
+                self.log_change(request, report, logged.format(target=target))
         self.message_user(request, f"{done} {len(targets)} reported target(s).", messages.SUCCESS)
 
     @admin.action(description="Hide reported content (reports upheld)", permissions=["change"])
     def hide_targets(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        self._decide(request, queryset, "hide", "Hid")
+        self._decide(request, queryset, "hide", "Hid", "Hid {target}; reports upheld.")
 
     @admin.action(description="Restore reported content (reports dismissed)", permissions=["change"])
     def restore_targets(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        self._decide(request, queryset, "restore", "Restored")
+        self._decide(request, queryset, "restore", "Restored", "Restored {target}; reports dismissed.")
 
     @admin.action(description="Delete reported content (reports upheld)", permissions=["change"])
     def delete_targets(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        self._decide(request, queryset, "delete", "Deleted")
+        self._decide(request, queryset, "delete", "Deleted", "Soft-deleted {target}; reports upheld.")
 
     @admin.action(description="Dismiss reports (content unchanged)", permissions=["change"])
     def dismiss_reports(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
-        self._decide(request, queryset, "dismiss", "Dismissed the reports on")
+        self._decide(
+            request,
+            queryset,
+            "dismiss",
+            "Dismissed the reports on",
+            "Left {target} unchanged; reports dismissed.",
+        )
 
 
 @admin.register(Activity)

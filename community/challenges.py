@@ -58,7 +58,7 @@ from community.models import Activity, Challenge, ChallengeParticipant
 from community.notifications import notify
 from exercises.models import Exercise
 from exercises.selectors import exercises_visible_to
-from fitai import events
+from fitai import events, outbox
 from fitai.api.permissions import MODERATOR, user_has_role
 from fitai.errors import ConflictError, ForbiddenError, NotFoundError
 from progress.aggregates import local_day, user_zone
@@ -523,7 +523,7 @@ def challenges_finish(*, now: datetime | None = None) -> int:
 def on_workout_changed(*, workout_id: int, user_id: int, **_: object) -> None:
     from community.tasks import challenge_scores_task
 
-    challenge_scores_task.delay(user_id, workout_id)
+    outbox.enqueue(challenge_scores_task, user_id, workout_id)
 
 
 def connect_challenges() -> None:

@@ -26,7 +26,10 @@ members the zero-padded user pk and scores the negated value, so an ascending re
 order above. A board is built from the database the first time it is read (and rebuilt when its
 day-long `…:built` marker expires, which also repairs any missed update); after that,
 `user_refresh` rewrites one member's entries in the current windows whenever their workouts
-change (`workout.changed`). Redis being unreachable makes reads fall back to the database.
+change (`workout.changed`). Redis being unreachable makes reads fall back to the database; a
+circuit breaker (`fitai.cache.RedisBreaker`) then sends every read there for `REDIS_RETRY_SECONDS`
+before trying Redis again, so a hung Redis costs one `REDIS_SOFT_TIMEOUT` per window, not one per
+request. Updates missed meanwhile heal when the board's marker expires and it is rebuilt.
 """
 
 import logging
@@ -46,6 +49,7 @@ from django.utils import timezone
 from accounts.friendships import blocked_ids, friend_ids
 from accounts.models import User
 from community.models import Challenge, ChallengeParticipant
+from fitai.cache import RedisBreaker, breaker, soft_timeout
 from progress.analytics import streaks
 from progress.models import DailySummary
 
@@ -276,7 +280,7 @@ class RedisBackend:
     name = "redis"
 
     def __init__(self, url: str) -> None:
-        self.redis = _client(url, float(getattr(settings, "REDIS_SOCKET_TIMEOUT", 2.0)))
+        self.redis = _client(url, soft_timeout())
 
     def ensure(self, board: Board) -> None:
         """Build the board from the database unless it is built (marker still alive)."""
@@ -355,10 +359,14 @@ class RedisBackend:
         pipe.execute()
 
 
+def _breaker(url: str) -> RedisBreaker:
+    return breaker("leaderboards", url)
+
+
 def backend() -> Backend:
-    """Redis when `REDIS_URL` is set, else the database."""
+    """Redis when `REDIS_URL` is set (and not known to be down), else the database."""
     url = getattr(settings, "REDIS_URL", "")
-    return RedisBackend(url) if url else DatabaseBackend()
+    return RedisBackend(url) if url and _breaker(url).allow() else DatabaseBackend()
 
 
 def keeps_incremental_boards() -> bool:
@@ -370,11 +378,17 @@ def user_refresh(*, user_id: int) -> None:
     """Bring the member's entries on the Redis boards up to date (nothing to do on the database)."""
     if not keeps_incremental_boards():
         return
+    guard = _breaker(settings.REDIS_URL)
+    if not guard.allow():
+        return  # A missed update heals when the board's marker expires and it is rebuilt.
     try:
         RedisBackend(settings.REDIS_URL).user_refresh(user_id)
-    except Exception:
-        # A missed update heals when the board's marker expires and it is rebuilt.
+    except Exception as error:
+        if _is_redis_error(error):
+            guard.failed(error)
         logger.warning("Leaderboard update for user %s failed", user_id, exc_info=True)
+    else:
+        guard.succeeded()
 
 
 # --- Reading ----------------------------------------------------------------------------------------
@@ -424,19 +438,24 @@ def leaderboard_global(
     engine = backend()
     try:
         entries, me = _global(engine, board, viewer=viewer, scope=scope, limit=limit, hidden=hidden)
+        users = _users(s.user_id for s in entries)
+        gone = {s.user_id for s in entries} - set(users)
+        if gone and isinstance(engine, RedisBackend):
+            # Erased accounts linger in Redis until the next rebuild: drop them and read again.
+            engine.forget(board, gone)
+            entries, me = _global(engine, board, viewer=viewer, scope=scope, limit=limit, hidden=hidden)
+            users = _users(s.user_id for s in entries)
     except Exception as error:
         if isinstance(engine, DatabaseBackend) or not _is_redis_error(error):
             raise
-        logger.warning("Redis leaderboard unavailable, reading the database", exc_info=True)
+        # The breaker logs the outage (rate-limited) and keeps the next requests off Redis.
+        _breaker(settings.REDIS_URL).failed(error)
         engine = DatabaseBackend()
         entries, me = _global(engine, board, viewer=viewer, scope=scope, limit=limit, hidden=hidden)
-    users = _users(s.user_id for s in entries)
-    gone = {s.user_id for s in entries} - set(users)
-    if gone and isinstance(engine, RedisBackend):
-        # Erased accounts linger in Redis until the next rebuild: drop them and read again.
-        engine.forget(board, gone)
-        entries, me = _global(engine, board, viewer=viewer, scope=scope, limit=limit, hidden=hidden)
         users = _users(s.user_id for s in entries)
+    else:
+        if isinstance(engine, RedisBackend):
+            _breaker(settings.REDIS_URL).succeeded()
     return Leaderboard(
         entries=[s for s in entries if s.user_id in users],
         users=users,

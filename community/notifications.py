@@ -31,7 +31,7 @@ from accounts.preferences import NOTIFICATION_TYPES
 from accounts.profiles import preferences_update, user_preferences
 from community.models import Notification
 from community.push import PushMessage, push_backend
-from fitai import realtime
+from fitai import outbox, realtime
 from fitai.errors import NotFoundError
 from fitai.mail import send_templated_email
 
@@ -95,11 +95,11 @@ def notify(
     if channels["email"] and recipient.email_verified:
         from community.tasks import send_notification_email_task
 
-        transaction.on_commit(lambda: send_notification_email_task.delay(**message))
+        outbox.enqueue(send_notification_email_task, **message)
     if channels["push"]:
         from community.tasks import push_notification_task
 
-        transaction.on_commit(lambda: push_notification_task.delay(**message, data=data or {}))
+        outbox.enqueue(push_notification_task, **message, data=data or {})
     return notification
 
 

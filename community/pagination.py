@@ -1,30 +1,15 @@
-"""Cursor pages for the community and notification lists, answering a bad cursor like the feed does.
+"""Cursor pages for the community and notification lists, and the feed's page-size reading.
 
-DRF answers an unreadable cursor with 404 "Invalid cursor"; the relevance feed, whose cursor is
-its own, answers 400 `invalid_cursor`. Every community list now answers the latter, so a client
-handles one error for all of them. `page_size` follows DRF everywhere: not a positive whole
-number → the default page, above the maximum → clamped.
+A bad cursor is a 400 `invalid_cursor` on every cursor list (`fitai.api.pagination`), as it is on
+the relevance feed, whose cursor is its own. `page_size` follows DRF everywhere: not a positive
+whole number → the default page, above the maximum → clamped.
 """
 
-from typing import Any
+from fitai.api.pagination import MAX_PAGE_SIZE, CursorPagination
 
-from rest_framework.exceptions import NotFound
-
-from community.feed import BadCursorError
-from fitai.api import pagination
-from fitai.api.pagination import MAX_PAGE_SIZE
+__all__ = ["DEFAULT_PAGE_SIZE", "CursorPagination", "page_size_of"]
 
 DEFAULT_PAGE_SIZE = 20
-
-
-class CursorPagination(pagination.CursorPagination):
-    """`fitai.api.pagination.CursorPagination` with a bad cursor as 400 `invalid_cursor`."""
-
-    def decode_cursor(self, request: Any) -> Any:
-        try:
-            return super().decode_cursor(request)
-        except NotFound:
-            raise BadCursorError() from None
 
 
 def page_size_of(raw: str | None) -> int:

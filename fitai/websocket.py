@@ -13,5 +13,6 @@ class BrowserOriginValidator(OriginValidator):
 
 
 def browser_origin_validator(application):
-    allowed = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
-    return BrowserOriginValidator(application, allowed)
+    """Our own hosts, plus the browser apps CORS lets call the API (full origins, with scheme)."""
+    hosts = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
+    return BrowserOriginValidator(application, [*hosts, *settings.CORS_ALLOWED_ORIGINS])

@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from fitai import events, exporting
+from fitai import events, exporting, outbox
 from fitai.erasure import storage_delete
 from fitai.errors import ConflictError, NotFoundError
 from progress.models import DataExport
@@ -171,7 +171,7 @@ def export_start(*, user: User, format: str) -> tuple[DataExport, bool]:
     from progress.tasks import data_export_task
 
     export_pk = export.pk
-    transaction.on_commit(lambda: data_export_task.delay(export_pk))
+    outbox.enqueue(data_export_task, export_pk)
     return export, True
 
 

@@ -3,13 +3,13 @@
 Connected in `ProgressConfig.ready()`; each handler only queues a task with ids.
 """
 
-from fitai import events
+from fitai import events, outbox
 
 
 def on_workout_changed(*, workout_id: int, user_id: int, **_: object) -> None:
     from progress.tasks import workout_summarise_task
 
-    workout_summarise_task.delay(workout_id, user_id)
+    outbox.enqueue(workout_summarise_task, workout_id, user_id)
 
 
 def on_metric_changed(*, user_id: int, kind: str, **_: object) -> None:
@@ -18,14 +18,14 @@ def on_metric_changed(*, user_id: int, kind: str, **_: object) -> None:
     from progress.tasks import goals_refresh_task
 
     if kind in METRIC_KINDS.values():
-        goals_refresh_task.delay(user_id)
+        outbox.enqueue(goals_refresh_task, user_id)
 
 
 def on_timezone_changed(*, user_id: int, **_: object) -> None:
     """Days are local days: a new time zone moves workouts between them, so recount everything."""
     from progress.tasks import analytics_rebuild_task
 
-    analytics_rebuild_task.delay(user_id)
+    outbox.enqueue(analytics_rebuild_task, user_id)
 
 
 def connect() -> None:

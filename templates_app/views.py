@@ -1,5 +1,6 @@
 """The Workout templates section of API.md: `/api/v1/templates/...` (the AI routes come later)."""
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -9,13 +10,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsEmailVerified
+from exercises.cache import library_version
 from exercises.serializers import MyRatingSerializer, RatingSummarySerializer, rating_summary
 from fitai.api.exceptions import flatten_error_paths
 from fitai.api.pagination import PagePagination
 from fitai.api.serializers import ErrorEnvelopeSerializer
 from fitai.api.throttling import ScopedRateThrottle, UserRateThrottle
 from templates_app import selectors, services
-from templates_app.models import Difficulty, Goal, Visibility
+from templates_app.models import Difficulty, Goal, Visibility, WorkoutTemplate
 from templates_app.serializers import (
     TemplateDetailSerializer,
     TemplateInputSerializer,
@@ -54,11 +56,28 @@ def _stats(template) -> dict:
     return {**services.template_stats(template=template), "rating": rating_summary(template)}
 
 
+# The nested program (days, exercises, sets, equipment, fork origin) changes only with a new
+# `version` or a library change, so it is cached under both; the rest of the detail comes from
+# the program row the visibility check already fetched, and the viewer's marks are always fresh.
+PROGRAM_FIELDS = ("forked_from", "equipment", "days")
+PROGRAM_CACHE_SECONDS = 24 * 3600
+
+
 def _detail(request: Request, template) -> dict:
-    template = selectors.with_program(selectors.templates_visible_to(user=request.user)).get(pk=template.pk)
     is_favorite, rating = selectors.viewer_marks(user=request.user, template=template)
     context = {"is_favorite": is_favorite, "my_rating": rating, "stats": _stats(template)}
-    return TemplateDetailSerializer(template, context=context).data
+    key = f"templates:program:{template.pk}:v{template.version}:lib{library_version()}"
+    program = cache.get(key)
+    if program is None:
+        full = selectors.with_program(WorkoutTemplate.objects.filter(pk=template.pk)).get()
+        data = TemplateDetailSerializer(full, context=context).data
+        cache.set(key, {name: data[name] for name in PROGRAM_FIELDS}, PROGRAM_CACHE_SECONDS)
+        return data
+    serializer = TemplateDetailSerializer(template, context=context)
+    for name in PROGRAM_FIELDS:
+        serializer.fields.pop(name)
+    data = serializer.data | program
+    return {name: data[name] for name in TemplateDetailSerializer.Meta.fields}
 
 
 def _version_from(request: Request, body_version: int | None) -> int | None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers
 from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -106,10 +107,27 @@ SQLITE_OPTIONS = {
     "timeout": 20,
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
 }
+# PostgreSQL connections. Under an ASGI server every request runs its sync code in a fresh thread,
+# so persistent per-thread connections (CONN_MAX_AGE) pile up until PostgreSQL refuses clients:
+# ASGI processes set DB_POOL_MAX_SIZE to share a psycopg pool instead (bench/results.md). WSGI
+# workers keep one persistent connection per thread.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
+
+
+def _postgres(url_variable: str) -> dict:
+    database = env.db_url(url_variable)
+    if DB_POOL_MAX_SIZE:
+        database["CONN_MAX_AGE"] = 0
+        pool = {"min_size": min(2, DB_POOL_MAX_SIZE), "max_size": DB_POOL_MAX_SIZE, "timeout": 10}
+        database.setdefault("OPTIONS", {})["pool"] = pool
+    else:
+        database.setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+        database["CONN_HEALTH_CHECKS"] = True
+    return database
+
+
 if env.str("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db_url("DATABASE_URL")}
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES = {"default": _postgres("DATABASE_URL")}
 else:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {
@@ -121,10 +139,7 @@ else:
     }
 if env.str("DATABASE_REPLICA_URL", default=""):
     # Read by `fitai.db.read_alias()` for analytics and feeds; tests read it as the primary.
-    DATABASES["replica"] = env.db_url("DATABASE_REPLICA_URL")
-    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    DATABASES["replica"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"] = _postgres("DATABASE_REPLICA_URL") | {"TEST": {"MIRROR": "default"}}
     # Feed and aggregate reads go to the replica; writes, and reads right after them, to the primary.
     DATABASE_ROUTERS = ["fitai.db.ReplicaRouter"]
 # After a user's write, their reads stay on the primary this long (read-your-own-writes).
@@ -134,23 +149,34 @@ FITAI_READ_YOUR_WRITES_SECONDS = env.int("FITAI_READ_YOUR_WRITES_SECONDS", defau
 REDIS_URL = env.str("REDIS_URL", default="")
 # Short socket timeouts: a dead Redis must fail a request (and /health/ready) fast, not hang it.
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=2.0)
+# What can do without Redis (cache, broadcasts, boards) waits for it less, and after an error skips
+# it for REDIS_RETRY_SECONDS before trying again (fitai/cache.py: a dead Redis is a cache miss).
+REDIS_SOFT_TIMEOUT = env.float("REDIS_SOFT_TIMEOUT", default=0.5)
+REDIS_RETRY_SECONDS = env.float("REDIS_RETRY_SECONDS", default=2.0)
 
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "fitai.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "fitai",
             "OPTIONS": {
-                "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
-                "socket_timeout": REDIS_SOCKET_TIMEOUT,
+                "socket_connect_timeout": REDIS_SOFT_TIMEOUT,
+                "socket_timeout": REDIS_SOFT_TIMEOUT,
             },
         }
     }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "fitai:asgi"},
+            # redis-py refuses (not queues) a 101st pooled connection: a burst of sockets joining
+            # their groups at once (a reconnect storm) needs more (bench/results.md).
+            "CONFIG": {
+                "hosts": [
+                    {"address": REDIS_URL, "max_connections": env.int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000)}
+                ],
+                "prefix": "fitai:asgi",
+            },
         }
     }
 else:
@@ -192,6 +218,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "progress-analytics-rebuild": {"task": "progress.tasks.analytics_rebuild_task", "schedule": 24 * 60 * 60},
     # Recommendations read the item-item model; a nightly rebuild keeps it a day fresh at most.
     "ai-similarity-rebuild": {"task": "ai.tasks.similarity_rebuild_task", "schedule": 24 * 60 * 60},
+    # Tasks whose publish failed (broker down) wait in the outbox; a stale run is dropped, not queued.
+    "fitai-outbox-relay": {"task": "fitai.tasks.outbox_relay_task", "schedule": 5, "options": {"expires": 5}},
 }
 
 # --- Files ------------------------------------------------------------------------------------
@@ -389,6 +417,8 @@ SPECTACULAR_SETTINGS = {
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "ETag"]
+# Browser clients send If-Match (offline sync, program edits) and If-None-Match (cached reads).
+CORS_ALLOW_HEADERS = (*default_headers, "if-match", "if-none-match", "x-request-id")
 
 # Pages are ours alone: scripts and styles from the app itself, sockets to the same host.
 CONTENT_SECURITY_POLICY = {
@@ -412,7 +442,8 @@ DJANGO_GUID = {
     "GUID_HEADER_NAME": "X-Request-ID",
     "VALIDATE_GUID": False,
     "RETURN_HEADER": True,
-    "EXPOSE_HEADER": True,
+    # corsheaders exposes X-Request-ID with the others; django_guid would overwrite that list.
+    "EXPOSE_HEADER": False,
     "UUID_LENGTH": 32,
     # Tasks carry the id of the request (or task) that queued them, and workers log with it;
     # workers use the LOGGING below instead of Celery's own format.

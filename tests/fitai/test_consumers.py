@@ -122,3 +122,17 @@ def test_origin_is_checked_only_when_a_browser_sends_one():
     assert validator.valid_origin(None)
     assert validator.valid_origin(urlparse("http://127.0.0.1:8000"))
     assert not validator.valid_origin(urlparse("http://evil.example"))
+
+
+def test_browser_apps_allowed_by_cors_may_open_sockets(settings):
+    from urllib.parse import urlparse
+
+    from fitai.websocket import browser_origin_validator
+
+    settings.ALLOWED_HOSTS = ["api.fitai.example"]
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.fitai.example"]
+    validator = browser_origin_validator(None)
+    assert validator.valid_origin(urlparse("https://app.fitai.example"))
+    assert validator.valid_origin(urlparse("https://api.fitai.example"))
+    assert not validator.valid_origin(urlparse("http://app.fitai.example"))  # the scheme counts
+    assert not validator.valid_origin(urlparse("https://evil.example"))

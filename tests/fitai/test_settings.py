@@ -78,7 +78,7 @@ def test_environment_switches_each_part_to_the_real_service():
     )
     assert seen["db"] == "django.db.backends.postgresql"
     assert seen["db_name"] == "fitai"
-    assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert seen["cache"] == "fitai.cache.FailSoftRedisCache"
     assert seen["layer"] == "channels_redis.core.RedisChannelLayer"
     assert seen["eager"] is False
     assert seen["broker"] == "redis://cache.internal:6379/0"

@@ -3,8 +3,10 @@
 import copy
 
 import pytest
+from django.core.cache import cache
 
 from accounts.models import Friendship
+from exercises.cache import library_changed
 from exercises.models import Exercise, ExerciseUsage
 from templates_app.models import TemplateDay, TemplateFavorite, TemplateSet, WorkoutTemplate
 from templates_app.services import template_workout_completed, template_workout_started
@@ -161,12 +163,41 @@ def test_detail_query_count_is_the_same_for_any_program_size(
     more = exercises + [ExerciseFactory(muscles=["lats"]) for _ in range(5)]
     body = create(client, more, days=days, sets_per_exercise=5)
     assert TemplateSet.objects.count() == days * 8 * 5
-    # auth user, visibility check, template, days, exercises, sets, equipment, favourite, rating;
-    # the stats come from the template row's counters.
+    cache.clear()
+    # Cold: auth user, visibility check, favourite, rating, then the program: template, days,
+    # exercises, sets, equipment. The stats come from the template row's counters.
     with django_assert_num_queries(9):
-        detail = client.get(f"{URL}/{body['id']}").json()
-    assert len(detail["days"]) == days
-    assert detail["stats"]["uses"] == 0
+        cold = client.get(f"{URL}/{body['id']}").json()
+    # Warm: the nested program comes from the cache; the row and the viewer's marks stay fresh.
+    with django_assert_num_queries(4):
+        warm = client.get(f"{URL}/{body['id']}").json()
+    assert warm == cold
+    assert list(warm) == list(cold)
+    assert len(warm["days"]) == days
+    assert warm["stats"]["uses"] == 0
+
+
+def test_cached_detail_follows_a_new_version_a_renamed_exercise_and_the_viewer(auth_client, exercises):
+    owner, other = UserFactory(email_verified=True), UserFactory(email_verified=True)
+    client = auth_client(owner)
+    body = create(client, exercises, days=2, visibility="public")
+    url = f"{URL}/{body['id']}"
+    assert client.get(url).status_code == 200  # cached now
+
+    replaced = program(exercises, days=3, visibility="public") | {"version": body["version"]}
+    assert client.put(url, replaced, format="json").status_code == 200
+    assert len(client.get(url).json()["days"]) == 3
+
+    first = exercises[0]
+    Exercise.objects.filter(pk=first.pk).update(name="Renamed Press")
+    library_changed()
+    names = {item["exercise_name"] for day in client.get(url).json()["days"] for item in day["exercises"]}
+    assert "Renamed Press" in names
+
+    viewer = auth_client(other)
+    assert viewer.post(f"{url}/favorite").status_code == 200
+    assert viewer.get(url).json()["is_favorite"] is True
+    assert client.get(url).json()["is_favorite"] is False
 
 
 # --- visibility from every side ---------------------------------------------------------------------
