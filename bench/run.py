@@ -366,8 +366,9 @@ class Fixture:
 
 EXERCISES_PER_WORKOUT = 5
 # New sets per second across the live workouts during the fan-out run: every workout gets one
-# every five seconds, far busier than real lifting (a set every minute or two) yet under capacity.
-FANOUT_RATE = 20
+# every 20 seconds, several times busier than real lifting (a set every minute or two) and well
+# under one process's set-logging capacity, so the figure is delivery time, not queueing.
+FANOUT_RATE = 5
 
 
 def auth(token: str) -> dict[str, str]:
@@ -564,10 +565,28 @@ def measure(
             f"p99 {row.p99_ms:6.1f} ms  errors {errors}"
         )
         measured.append(row)
+    if len(rows) > 1:  # /ping again: the ceiling is the mean of both, the machine drifts over a run
+        again = run_wrk(base_url, rows[0], seconds, connections, work_dir)
+        rps_again = again["requests"] / (again["duration_us"] / 1e6)
+        say(f"ping again: {rps_again:.0f} req/s")
+        measured[0].rps = (measured[0].rps + rps_again) / 2
     ceiling = measured[0].rps or 1.0
     for row in measured:
         row.ratio = row.rps / ceiling
     return measured
+
+
+PROJECT_PACKAGES = (
+    "fitai",
+    "accounts",
+    "exercises",
+    "templates_app",
+    "workouts",
+    "progress",
+    "community",
+    "ai",
+)
+OURS = re.compile(r"\((" + "|".join(PROJECT_PACKAGES) + r")/")
 
 
 def start_profile(pid: int, name: str, seconds: int, work_dir: Path) -> subprocess.Popen:
@@ -602,7 +621,11 @@ def profile_summary(raw_path: str, top: int = 25) -> str:
         for frame in set(stack.split(";")):
             inclusive[frame] = inclusive.get(frame, 0) + int(count)
     ranked = sorted(inclusive.items(), key=lambda item: -item[1])
-    return "\n".join(f"  {100 * n / max(total, 1):5.1f}%  {frame[:150]}" for frame, n in ranked[:top])
+    ours = [(frame, n) for frame, n in ranked if OURS.search(frame)]
+    lines = [f"  {100 * n / max(total, 1):5.1f}%  {frame[:150]}" for frame, n in ranked[:top]]
+    lines += ["  -- FitAI's own frames --"]
+    lines += [f"  {100 * n / max(total, 1):5.1f}%  {frame[:150]}" for frame, n in ours[:top]]
+    return "\n".join(lines)
 
 
 # --- WebSockets ------------------------------------------------------------------------------
@@ -716,8 +739,8 @@ async def idle_sockets(base_url: str, token: str, user_id: int, count: int, hold
 
     ws_url = base_url.replace("http://", "ws://") + f"/ws/notifications/?token={token}"
     sockets = []
-    for start in range(0, count, 100):
-        batch = await asyncio.gather(*(websockets.connect(ws_url) for _ in range(min(100, count - start))))
+    for start in range(0, count, 50):  # devices reconnecting in bursts of 50
+        batch = await asyncio.gather(*(websockets.connect(ws_url) for _ in range(min(50, count - start))))
         sockets.extend(batch)
     await asyncio.sleep(hold)
     open_now = sum(1 for s in sockets if s.state == websockets.protocol.State.OPEN)
@@ -814,7 +837,8 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=int(os.environ.get("BENCH_WEEKS", 26)))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", 10)))
-    parser.add_argument("--connections", type=int, default=16)
+    # 8, as in the reference measurement; more only adds threads fighting for one GIL.
+    parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", default="", help="Comma-separated endpoint names (substring match).")
     parser.add_argument("--no-ws", action="store_true", help="Skip the WebSocket runs.")
     parser.add_argument("--live-workouts", type=int, default=100)
@@ -886,12 +910,12 @@ def single(args, env: dict[str, str], log_dir: Path) -> None:
         ws_lines = []
         if not args.no_ws:
             fan = asyncio.run(
-                ws_fanout(base_url, fixture.workouts[: args.live_workouts], rate=FANOUT_RATE, seconds=10)
+                ws_fanout(base_url, fixture.workouts[: args.live_workouts], rate=FANOUT_RATE, seconds=20)
             )
             say(f"fan-out: {fan}")
             ws_lines.append(
                 f"- WebSocket fan-out: {args.live_workouts} live workouts x 2 devices "
-                f"({fan['sockets']} sockets), new sets logged over REST at {FANOUT_RATE}/s for 10 s: "
+                f"({fan['sockets']} sockets), new sets logged over REST at {FANOUT_RATE}/s for 20 s: "
                 f"p50 {fan['p50_ms']:.1f} ms, p99 {fan['p99_ms']:.1f} ms "
                 f"(target p99 < 100 ms: {'met' if (fan['p99_ms'] or 1e9) < 100 else '**missed**'}), "
                 f"{fan['missing']} of {fan['events']} deliveries missing."

@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from prometheus_client import Counter, Gauge
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -225,6 +225,21 @@ class _Missing:
 _MISSING = _Missing()
 
 
+class _ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django builds a new `redis.Redis` for every cache call, and each one fills a table of some
+    170 response callbacks: a quarter of a millisecond per call, several calls per request
+    (bench/results.md). A client holds no connection of its own (the pool does) and is safe to
+    share between threads, so one per pool is kept."""
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(id(pool))
+        if client is None:
+            client = clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
     """Django's Redis cache, in which Redis being unreachable is a miss (module docstring).
 
@@ -237,6 +252,7 @@ class FailSoftRedisCache(RedisCache):
         retry = options.pop("RETRY_SECONDS", None)
         log_interval = options.pop("LOG_INTERVAL", None)
         super().__init__(server, {**params, "OPTIONS": options})
+        self._class = _ReusedClientRedisCacheClient
         location = ",".join(self._servers)
         self.breaker = breaker(
             "cache",

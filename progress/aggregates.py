@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -162,7 +163,26 @@ def summaries_refresh(*, user: User, days: set[date] | None = None) -> int:
         SummarisedWorkout(workout_id=w.pk, user=user, day=local_day(workout_moment(w), zone))
         for w in workouts
     )
+    user_pk = user.pk
+    transaction.on_commit(lambda: _summaries_changed(user_pk))
     return len(computed)
+
+
+# Every write to a person's aggregates goes through `summaries_refresh`, which moves this version on
+# commit; cached analytics answers carry it in their key, so a change is seen at once.
+SUMMARIES_VERSION_KEY = "analytics:version:{user_pk}"
+
+
+def summaries_version(*, user_pk: int) -> int:
+    return cache.get(SUMMARIES_VERSION_KEY.format(user_pk=user_pk), 0)
+
+
+def _summaries_changed(user_pk: int) -> None:
+    key = SUMMARIES_VERSION_KEY.format(user_pk=user_pk)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=None)
 
 
 def _write(user: User, computed: dict[date, _Day]) -> None:

@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, DecimalField, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -30,7 +31,7 @@ from accounts.models import BodyMetric, User
 from accounts.profiles import user_today
 from exercises.models import Exercise, Muscle
 from fitai.db import read_alias
-from progress.aggregates import user_zone
+from progress.aggregates import summaries_version, user_zone
 from progress.models import DailySummary, ExerciseDaySummary, Goal, MuscleDaySummary
 from workouts.models import PersonalRecord
 
@@ -101,9 +102,27 @@ def _totals(row: dict[str, Any], prefix: str) -> dict[str, float | int]:
     return {field: _number(row[f"{prefix}{field}"]) for field in TOTAL_FIELDS}
 
 
+# How long a cached answer may live even if no change is announced: the bound on staleness should
+# the version key itself be evicted from the cache.
+CACHE_SECONDS = 600
+
+
 def analytics_overview(*, user: User, period: str) -> dict[str, Any]:
-    """Totals of the period, the same for the period before, the change, and volume per muscle group."""
+    """Totals of the period, the same for the period before, the change, and volume per muscle group.
+
+    Cached per person, day and period under the version of their aggregates, which moves whenever
+    a workout is summarised: the overview is read far more often than workouts are logged.
+    """
     today = user_today(user=user)
+    key = f"analytics:overview:{user.pk}:v{summaries_version(user_pk=user.pk)}:{today}:{period}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _overview(user, period, today)
+        cache.set(key, cached, CACHE_SECONDS)
+    return cached
+
+
+def _overview(user: User, period: str, today: date) -> dict[str, Any]:
     days = PERIOD_DAYS[period]
     start = today - timedelta(days=days - 1) if days else None
     previous_start = start - timedelta(days=days) if start and days else None

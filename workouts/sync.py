@@ -153,8 +153,35 @@ def _document(
 
 
 def canonical(workout: Workout) -> dict[str, Any]:
-    """The workout as sync compares it: its editable fields, then its exercises and their sets in order."""
-    return _document(workout, *_rows(workout))
+    """The workout as sync compares it: its editable fields, then its exercises and their sets in order.
+
+    The same document as `_document(workout, *_rows(workout))`, built from plain rows instead of
+    model instances: it is recorded on every logged set, where instantiating a long workout's
+    sets was most of the request's cost (bench/results.md).
+    """
+    exercises = (
+        WorkoutExercise.objects.filter(workout=workout)
+        .order_by("index")
+        .values_list("pk", "client_id", "exercise__public_id", "notes")
+    )
+    sets: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows = WorkoutSet.objects.filter(workout=workout).order_by("workout_exercise_id", "index")
+    for exercise_pk, client_id, *values in rows.values_list("workout_exercise_id", "client_id", *SET_FIELDS):
+        document = {"client_id": _plain("client_id", client_id)}
+        document.update((name, _plain(name, value)) for name, value in zip(SET_FIELDS, values, strict=True))
+        sets[exercise_pk].append(document)
+    return {
+        "fields": {field: _plain(field, getattr(workout, field)) for field in WORKOUT_FIELDS},
+        "exercises": [
+            {
+                "client_id": _plain("client_id", client_id),
+                "exercise_id": str(exercise_public_id),
+                "notes": notes,
+                "sets": sets.get(pk, []),
+            }
+            for pk, client_id, exercise_public_id, notes in exercises
+        ],
+    }
 
 
 def revision_record(workout: Workout) -> None:

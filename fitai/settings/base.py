@@ -170,10 +170,17 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # redis-py refuses (not queues) a 101st pooled connection: a burst of sockets joining
-            # their groups at once (a reconnect storm) needs more (bench/results.md).
+            # their groups at once (a reconnect storm) needs more (bench/results.md). Its default
+            # 5 s read timeout equals channels_redis's 5 s blocking pop, so a loaded process timed
+            # out waiting and dropped the socket: reads get twice that.
             "CONFIG": {
                 "hosts": [
-                    {"address": REDIS_URL, "max_connections": env.int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000)}
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": env.int("CHANNEL_REDIS_MAX_CONNECTIONS", 1000),
+                        "socket_timeout": 10,
+                        "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+                    }
                 ],
                 "prefix": "fitai:asgi",
             },

@@ -559,3 +559,27 @@ def test_an_unknown_exercise_is_a_documented_404(auth_client, path):
     assert response.json()["error"]["code"] == "not_found"
     schema = SchemaGenerator().get_schema(request=None, public=True)
     assert "404" in schema["paths"][path]["get"]["responses"]
+
+
+def test_the_cached_overview_follows_a_newly_logged_workout(
+    auth_client, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    client = auth_client(user)
+    squat = ExerciseFactory(name="Squat", muscles=["quadriceps"])
+    first = client.get("/api/v1/analytics/overview", {"period": "week"}).json()
+    with django_assert_max_num_queries(2):  # the user and their time zone; the totals are cached
+        assert client.get("/api/v1/analytics/overview", {"period": "week"}).json() == first
+
+    now = timezone.now()
+    workout = {
+        "status": "completed",
+        "started_at": (now - timedelta(minutes=50)).isoformat(),
+        "completed_at": (now - timedelta(minutes=5)).isoformat(),
+        "exercises": [{"exercise_id": str(squat.public_id), "sets": [{"reps": 5, "weight_kg": "100"}]}],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/api/v1/workouts", workout, format="json").status_code == 201
+    after = client.get("/api/v1/analytics/overview", {"period": "week"}).json()
+    assert after["totals"]["workouts"] == first["totals"]["workouts"] + 1
+    assert after["totals"]["volume_kg"] == pytest.approx(first["totals"]["volume_kg"] + 500)

@@ -654,3 +654,19 @@ def test_a_deleted_workout_collapses_to_its_deletion_within_a_page(client, squat
     assert events[0]["type"] == "deleted"
     assert events[0]["id"] == str(workout.public_id)
     assert events[0]["deleted_at"].replace("Z", "+00:00") == deleted_at.isoformat()
+
+
+def test_the_recorded_document_is_the_one_sync_compares(squat):
+    """`canonical` reads plain rows for speed; it must equal the document built from model rows."""
+    owner = UserFactory()
+    workout = logged_workout(owner, squat, sets=4)
+    services.set_log(
+        workout=workout, exercise_index=0, set_index=4, client_id=uuid.uuid4(), data={"reps": 3, "rpe": "8.5"}
+    )
+    workout = Workout.objects.get(pk=workout.pk)
+    services.set_log(workout=workout, exercise_index=0, set_index=7, client_id=uuid.uuid4(), data={"reps": 1})
+    workout = Workout.objects.get(pk=workout.pk)
+    document = sync.canonical(workout)
+    assert document == sync._document(workout, *sync._rows(workout))
+    assert len(document["exercises"][0]["sets"]) == 8  # 6 logged, 2 planned placeholders in between
+    assert WorkoutRevision.objects.get(workout=workout, version=workout.version).document == document
