@@ -486,7 +486,7 @@ def test_analytics_show_only_your_own_training(
     athlete, auth_client, lifts, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        record_past_workout(athlete, lifts[0], day=local_today())
+        record_past_workout(athlete, lifts[0], day=local_today() - timedelta(days=1))
     stranger = auth_client()
     assert volume_of(stranger, "all") == 0
     assert stranger.get("/api/v1/progress").json()["totals"]["workouts"] == 0
@@ -499,7 +499,7 @@ def test_rebuild_command_restores_lost_aggregates(athlete, lifts, django_capture
     from django.core.management import call_command
 
     with django_capture_on_commit_callbacks(execute=True):
-        record_past_workout(athlete, lifts[0], day=local_today())
+        record_past_workout(athlete, lifts[0], day=local_today() - timedelta(days=1))
     DailySummary.objects.filter(user=athlete.user).delete()
     out = StringIO()
     call_command("rebuild_analytics", "--user", athlete.user.email.upper(), stdout=out, stderr=StringIO())
