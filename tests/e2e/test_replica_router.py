@@ -68,9 +68,11 @@ def members():
 
 
 def overview_workouts(base_url: str, user) -> int:
+    """Workouts in the progress overview: read from the aggregates, uncached, so the answer says
+    which database served it (the analytics overview is cached in front of both)."""
     status, body, _ = http(
         "GET",
-        f"{base_url}/api/v1/analytics/overview?period=all",
+        f"{base_url}/api/v1/progress",
         headers={"Authorization": f"Bearer {AccessToken.for_user(user)}"},
     )
     assert status == 200, body
