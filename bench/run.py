@@ -760,14 +760,14 @@ async def idle_sockets(base_url: str, token: str, user_id: int, count: int, hold
     return {"opened": len(sockets), "open_after_hold": open_now, "received_broadcast": got}
 
 
-def server_rss_mb(base_url: str) -> float | None:
-    port = urlsplit(base_url).port
-    result = subprocess.run(["ss", "-ltnp", f"sport = :{port}"], capture_output=True, text=True)
-    match = re.search(r"pid=(\d+)", result.stdout)
-    if not match:
+def server_rss_mb(pid: int) -> float | None:
+    """Resident memory of the web server process (Linux /proc; None elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
         return None
-    status = Path(f"/proc/{match.group(1)}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+    match = re.search(r"VmRSS:\s+(\d+)", status)
+    return int(match.group(1)) / 1024 if match else None
 
 
 # --- report ----------------------------------------------------------------------------------
@@ -928,7 +928,7 @@ def single(args, env: dict[str, str], log_dir: Path) -> None:
             idle = asyncio.run(
                 idle_sockets(base_url, login_open(user=member).access, member.pk, args.idle_sockets, hold=10)
             )
-            rss = server_rss_mb(base_url)
+            rss = server_rss_mb(pid)
             say(f"idle sockets: {idle}, server RSS {rss} MB")
             ws_lines.append(
                 f"- Idle sockets on one process: {idle['opened']} opened, "
