@@ -576,17 +576,16 @@ def measure(
     return measured
 
 
-PROJECT_PACKAGES = (
-    "fitai",
-    "accounts",
-    "exercises",
-    "templates_app",
-    "workouts",
-    "progress",
-    "community",
-    "ai",
-)
-OURS = re.compile(r"\((" + "|".join(PROJECT_PACKAGES) + r")/")
+def project_frames() -> re.Pattern:
+    """py-spy frames in FitAI's own apps (those installed from this checkout)."""
+    from django.apps import apps
+
+    ours = [
+        config.name
+        for config in apps.get_app_configs()
+        if Path(config.path).is_relative_to(ROOT) and "site-packages" not in config.path
+    ]
+    return re.compile(r"\((" + "|".join(ours) + r")/")
 
 
 def start_profile(pid: int, name: str, seconds: int, work_dir: Path) -> subprocess.Popen:
@@ -621,7 +620,8 @@ def profile_summary(raw_path: str, top: int = 25) -> str:
         for frame in set(stack.split(";")):
             inclusive[frame] = inclusive.get(frame, 0) + int(count)
     ranked = sorted(inclusive.items(), key=lambda item: -item[1])
-    ours = [(frame, n) for frame, n in ranked if OURS.search(frame)]
+    own = project_frames()
+    ours = [(frame, n) for frame, n in ranked if own.search(frame)]
     lines = [f"  {100 * n / max(total, 1):5.1f}%  {frame[:150]}" for frame, n in ranked[:top]]
     lines += ["  -- FitAI's own frames --"]
     lines += [f"  {100 * n / max(total, 1):5.1f}%  {frame[:150]}" for frame, n in ours[:top]]
