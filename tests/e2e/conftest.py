@@ -135,28 +135,29 @@ def live_url(stack_env, tmp_path_factory) -> Iterator[str]:
     process.stop()
 
 
+def celery_worker_args(*extra: str) -> list[str]:
+    """A Celery worker consuming every queue (plus `extra` options, e.g. `--beat`)."""
+    return [
+        str(BIN / "celery"),
+        "-A",
+        "fitai",
+        "worker",
+        *extra,
+        "--pool",
+        "solo",
+        "--queues",
+        "default,emails,analytics,ai",
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
 @pytest.fixture(scope="session")
 def celery_worker(stack_env, tmp_path_factory) -> Iterator[Process]:
     """A real Celery worker consuming every queue from the stack's Redis."""
-    process = Process(
-        "celery",
-        [
-            str(BIN / "celery"),
-            "-A",
-            "fitai",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            "default,emails,analytics,ai",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        stack_env,
-        tmp_path_factory.mktemp("celery"),
-    )
+    process = Process("celery", celery_worker_args(), stack_env, tmp_path_factory.mktemp("celery"))
     process.wait_until(lambda: " ready." in process.log())
     yield process
     process.stop()

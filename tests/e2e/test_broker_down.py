@@ -20,7 +20,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.models import User
 from fitai.models import OutboxMessage
 from progress.models import DailySummary
-from tests.e2e.conftest import BIN, Process, http, start_daphne
+from tests.e2e.conftest import Process, celery_worker_args, http, start_daphne
 from tests.e2e.test_auth_flow import wait_for_mail
 from tests.exercises.factories import ExerciseFactory
 from tests.factories import UserFactory
@@ -110,28 +110,8 @@ def test_writes_commit_while_the_broker_is_down_and_their_tasks_run_once_it_is_b
         )
         processes.append(redis)
         redis.wait_until(lambda: "Ready to accept connections" in redis.log(), timeout=15)
-        worker = Process(
-            "celery-broker-down",
-            [
-                str(BIN / "celery"),
-                "-A",
-                "fitai",
-                "worker",
-                "--beat",
-                "--schedule",
-                str(tmp_path / "celerybeat-schedule"),
-                "--pool",
-                "solo",
-                "--queues",
-                "default,emails,analytics,ai",
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            env,
-            tmp_path,
-        )
+        beat = ("--beat", "--schedule", str(tmp_path / "celerybeat-schedule"))
+        worker = Process("celery-broker-down", celery_worker_args(*beat), env, tmp_path)
         processes.append(worker)
         worker.wait_until(lambda: " ready." in worker.log(), timeout=30)
 
